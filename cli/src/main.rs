@@ -1,0 +1,107 @@
+//! `streamwarden`: checks AppStream 2.0 fleets and stacks against a policy, offline
+//! (`check`: describe output, API requests, CloudTrail events, templates).
+
+mod check;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+use streamwarden::Severity;
+
+#[derive(Parser)]
+#[command(
+    name = "streamwarden",
+    version,
+    about = "Compliance and audit for Amazon AppStream 2.0 (WorkSpaces Applications) fleets and stacks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check files offline: describe-fleets/-stacks/-sessions output, CreateFleet or
+    /// UpdateFleet requests (CLI JSON or CloudTrail), CloudTrail events, CloudFormation/SAM
+    /// templates. A directory is walked; `-` reads standard input.
+    ///
+    /// Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for usage or
+    /// input errors.
+    Check(check::CheckArgs),
+    /// List the rule catalog with IDs, severities and defaults.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print the built-in policy (policy.default.toml), a starting point for your own.
+    DefaultPolicy,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// `--fail-on`: a severity, or `never`.
+#[derive(Clone, Copy, Debug)]
+pub struct FailOn(pub Option<Severity>);
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("never") || s.eq_ignore_ascii_case("none") {
+            return Ok(FailOn(None));
+        }
+        s.parse::<Severity>()
+            .map(|s| FailOn(Some(s)))
+            .map_err(|e| format!("{e}, or never"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules { format } => {
+            print_rules(format);
+            ExitCode::SUCCESS
+        }
+        Command::DefaultPolicy => {
+            print!("{}", streamwarden::policy::DEFAULT_POLICY_TOML);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn print_rules(format: RulesFormat) {
+    use streamwarden::policy::CATALOG;
+    match format {
+        RulesFormat::Markdown => print!("{}", streamwarden::policy::markdown_table()),
+        RulesFormat::Json => {
+            let rules: Vec<_> = CATALOG
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "severity": r.severity,
+                        "resource_type": r.resource_type(),
+                        "title": r.title,
+                        "fails_when": r.fails_when,
+                        "default": r.default,
+                        "remediation": r.remediation,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rules).unwrap_or_default()
+            );
+        }
+        RulesFormat::Text => {
+            for r in CATALOG {
+                println!("{:<34} {:<8} {}", r.id, r.severity.as_str(), r.title);
+            }
+        }
+    }
+}

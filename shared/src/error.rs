@@ -1,0 +1,128 @@
+//! Errors at the core's boundaries: reading an input document and loading a policy.
+
+use std::fmt;
+
+/// Where in an input a problem sits: the file and, where known, a JSON pointer and line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    pub file: String,
+    pub pointer: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if let Some(pointer) = &self.pointer {
+            write!(f, " (at {pointer})")?;
+        }
+        Ok(())
+    }
+}
+
+/// An input document (describe output, API request, CloudTrail record, template) that
+/// cannot be read. Each variant says where and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{0}: the file is empty; expected a JSON or YAML document")]
+    Empty(Location),
+
+    #[error("{location}: not valid JSON: {source}")]
+    Json {
+        location: Location,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("{location}: not valid YAML: {source}")]
+    Yaml {
+        location: Location,
+        #[source]
+        source: serde_norway::Error,
+    },
+
+    #[error("{location}: expected {expected}, found {found}")]
+    WrongType {
+        location: Location,
+        expected: &'static str,
+        found: String,
+    },
+
+    #[error("{location}: missing required field `{field}`")]
+    Missing {
+        location: Location,
+        field: &'static str,
+    },
+
+    #[error("{location}: unknown {what} {value:?} (expected one of: {expected})")]
+    UnknownValue {
+        location: Location,
+        what: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
+    #[error(
+        "{location}: unrecognised document (top-level keys: {keys}); expected describe-fleets, \
+         describe-stacks or describe-sessions output, a CreateFleet/UpdateFleet/CreateStack \
+         request, a CloudTrail record or event, or a CloudFormation/SAM template"
+    )]
+    Unrecognised { location: Location, keys: String },
+
+    #[error("{location}: cannot read: {source}")]
+    Io {
+        location: Location,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl InputError {
+    /// Where the problem is.
+    pub fn location(&self) -> &Location {
+        match self {
+            InputError::Empty(location) => location,
+            InputError::Json { location, .. }
+            | InputError::Yaml { location, .. }
+            | InputError::WrongType { location, .. }
+            | InputError::Missing { location, .. }
+            | InputError::UnknownValue { location, .. }
+            | InputError::Unrecognised { location, .. }
+            | InputError::Io { location, .. } => location,
+        }
+    }
+}
+
+/// A policy file that cannot be used. The message carries the file and line.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{path}: cannot read the policy file: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Syntax errors, unknown keys, wrong types and negative limits: toml's message
+    /// already shows the line, the column and the offending text.
+    #[error("{path}: invalid policy: {source}")]
+    Toml {
+        path: String,
+        #[source]
+        source: toml::de::Error,
+    },
+
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
+}

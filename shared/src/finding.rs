@@ -1,0 +1,163 @@
+//! What an evaluation produces: findings, the rules that could not be evaluated, and the
+//! findings a waiver set aside.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Severity of a rule, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The catalog's spelling: `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `INFO`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity {s:?} (expected CRITICAL, HIGH, MEDIUM, LOW or INFO)")
+            })
+    }
+}
+
+/// The kind of resource a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceType {
+    Fleet,
+    Stack,
+    Session,
+}
+
+impl ResourceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Fleet => "fleet",
+            ResourceType::Stack => "stack",
+            ResourceType::Session => "session",
+        }
+    }
+}
+
+/// Where a resource came from: the file, and where known a JSON pointer and line.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Source {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(pointer) = &self.pointer {
+            write!(f, " {pointer}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One rule failing on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub severity: Severity,
+    pub resource_type: ResourceType,
+    pub resource: String,
+    pub title: &'static str,
+    /// The observed value and the limit it breaks.
+    pub message: String,
+    /// The API or console change that fixes it.
+    pub remediation: &'static str,
+    pub source: Source,
+    /// Set when a waiver for this finding has expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A rule that could not be evaluated because a value it needs is unknown offline (an
+/// intrinsic function in a template, a field a partial request leaves unchanged).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unresolved {
+    pub rule_id: &'static str,
+    pub resource_type: ResourceType,
+    pub resource: String,
+    pub field: &'static str,
+    pub reason: String,
+    pub source: Source,
+}
+
+/// A finding set aside by a waiver that is still in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exempted {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub exemption: ExemptionInfo,
+}
+
+/// Which waiver applied, so a waiver is always visible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExemptionInfo {
+    /// `policy` (an `[[exemptions]]` entry) or `tag` (the resource's exemption tag).
+    pub by: &'static str,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::NaiveDate>,
+}
+
+/// Everything one evaluation of one resource produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub unresolved: Vec<Unresolved>,
+    pub exempted: Vec<Exempted>,
+}
+
+impl Evaluation {
+    /// Appends another evaluation's results.
+    pub fn extend(&mut self, other: Evaluation) {
+        self.findings.extend(other.findings);
+        self.unresolved.extend(other.unresolved);
+        self.exempted.extend(other.exempted);
+    }
+}

@@ -1,0 +1,449 @@
+//! Readers for everything a user may hand the checker, all mapped onto [`crate::model`]:
+//! `aws appstream describe-fleets` / `describe-stacks` / `describe-sessions` output,
+//! CreateFleet / UpdateFleet / CreateStack / UpdateStack requests (CLI input JSON in
+//! PascalCase, or CloudTrail `requestParameters` in lowerCamelCase), CloudTrail records,
+//! EventBridge events and log files, and CloudFormation / SAM templates (YAML or JSON).
+
+mod fleet;
+mod node;
+mod session;
+mod stack;
+mod template;
+pub mod time;
+
+pub use fleet::read_fleet;
+pub use node::{Mode, Node};
+pub use session::read_session;
+pub use stack::read_stack;
+
+use crate::error::{InputError, Location};
+use crate::finding::Source;
+use crate::model::{Attr, Fleet, Origin, Session, Stack, UnreadReason};
+use serde_json::Value;
+
+/// What kind of document a file held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// describe-fleets / describe-stacks / describe-sessions output (or several at once).
+    DescribeOutput,
+    CreateFleetRequest,
+    UpdateFleetRequest,
+    StackRequest,
+    /// A CloudTrail record, an EventBridge "AWS API Call via CloudTrail" event, or a
+    /// CloudTrail log file (`{"Records": [...]}`).
+    CloudTrail,
+    Template,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::DescribeOutput => "describe output",
+            DocumentKind::CreateFleetRequest => "CreateFleet request",
+            DocumentKind::UpdateFleetRequest => "UpdateFleet request",
+            DocumentKind::StackRequest => "stack request",
+            DocumentKind::CloudTrail => "CloudTrail event",
+            DocumentKind::Template => "CloudFormation template",
+        }
+    }
+}
+
+/// Something worth telling the user about a document that is not a finding: a record
+/// skipped, a resource whose properties are all unresolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The resources a document holds, and the parts of it that could not be read. One bad
+/// fleet is reported in `errors` and never hides the others.
+#[derive(Debug)]
+pub struct Document {
+    pub kind: DocumentKind,
+    pub fleets: Vec<Fleet>,
+    pub stacks: Vec<Stack>,
+    pub sessions: Vec<Session>,
+    pub errors: Vec<InputError>,
+    pub notes: Vec<Note>,
+}
+
+impl Document {
+    fn new(kind: DocumentKind) -> Self {
+        Document {
+            kind,
+            fleets: Vec::new(),
+            stacks: Vec::new(),
+            sessions: Vec::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+const FLEET_KEYS: &[&str] = &[
+    "InstanceType",
+    "FleetType",
+    "ComputeCapacity",
+    "ImageName",
+    "ImageArn",
+    "MaxSessionsPerInstance",
+    "MaxConcurrentSessions",
+    "EnableDefaultInternetAccess",
+    "VpcConfig",
+    "DomainJoinInfo",
+    "MaxUserDurationInSeconds",
+    "DisconnectTimeoutInSeconds",
+    "IdleDisconnectTimeoutInSeconds",
+    "UsbDeviceFilterStrings",
+    "SessionScriptS3Location",
+    "IamRoleArn",
+    "StreamView",
+    "Platform",
+    "DisableIMDSV1",
+];
+
+const STACK_KEYS: &[&str] = &[
+    "UserSettings",
+    "AccessEndpoints",
+    "StorageConnectors",
+    "ApplicationSettings",
+    "RedirectURL",
+    "FeedbackURL",
+    "EmbedHostDomains",
+    "StreamingExperienceSettings",
+];
+
+/// Parses `text` (named `file` in messages) as JSON or YAML: by extension, else by its
+/// first character.
+pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
+    let location = || Location {
+        file: file.to_owned(),
+        ..Location::default()
+    };
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Err(InputError::Empty(location()));
+    }
+    let lower = file.to_ascii_lowercase();
+    let yaml_by_name = [".yaml", ".yml", ".template"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    let json_like = trimmed.starts_with('{') || trimmed.starts_with('[');
+    if json_like && !yaml_by_name || lower.ends_with(".json") {
+        serde_json::from_str(trimmed).map_err(|source| InputError::Json {
+            location: Location {
+                line: Some(to_u32(source.line() + leading_lines(text))),
+                column: Some(to_u32(source.column())),
+                ..location()
+            },
+            source,
+        })
+    } else {
+        template::yaml_to_json(trimmed).map_err(|source| InputError::Yaml {
+            location: Location {
+                line: source
+                    .location()
+                    .map(|l| to_u32(l.line() + leading_lines(text))),
+                column: source.location().map(|l| to_u32(l.column())),
+                ..location()
+            },
+            source,
+        })
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Lines before the first non-blank character (parse errors count from the trimmed text).
+fn leading_lines(text: &str) -> usize {
+    let start = text.len() - text.trim_start().len();
+    text[..start].matches('\n').count()
+}
+
+/// Reads one document. Fatal problems (syntax, an unrecognised shape) are an `Err`;
+/// a resource that cannot be read lands in [`Document::errors`] and the rest go on.
+pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
+    let value = parse_text(file, text)?;
+    let mode = if template::is_template(&value) {
+        Mode::Template
+    } else {
+        Mode::Api
+    };
+    let root = Node::root(&value, file, mode);
+    if !value.is_object() {
+        return Err(root.wrong_type("a JSON or YAML object"));
+    }
+    let has = |key: &str| root.get(key).is_some();
+
+    let mut doc;
+    if mode == Mode::Template {
+        doc = Document::new(DocumentKind::Template);
+        template::read_template(&root, text, &mut doc)?;
+    } else if has("Records") || has("detail") || has("eventName") {
+        doc = Document::new(DocumentKind::CloudTrail);
+        read_cloudtrail(&root, &mut doc)?;
+    } else if has("Fleets") || has("Stacks") || has("Sessions") || has("Fleet") || has("Stack") {
+        doc = Document::new(DocumentKind::DescribeOutput);
+        read_describe(&root, text, &mut doc)?;
+    } else if FLEET_KEYS.iter().any(|k| has(k)) {
+        let update = is_update_request(&root, file);
+        doc = Document::new(if update {
+            DocumentKind::UpdateFleetRequest
+        } else {
+            DocumentKind::CreateFleetRequest
+        });
+        push_fleet_request(&root, update, &mut doc);
+    } else if STACK_KEYS.iter().any(|k| has(k)) {
+        doc = Document::new(DocumentKind::StackRequest);
+        let update = file.to_ascii_lowercase().contains("update") || has("AttributesToDelete");
+        push_stack_request(&root, update, &mut doc);
+    } else {
+        let keys = value
+            .as_object()
+            .map(|m| m.keys().take(8).cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        return Err(InputError::Unrecognised {
+            location: root.location(),
+            keys: if keys.is_empty() {
+                "none".to_owned()
+            } else {
+                keys
+            },
+        });
+    }
+    Ok(doc)
+}
+
+/// CreateFleet and UpdateFleet take mostly the same members; only a few tell them apart,
+/// and the file name breaks a tie (`update-fleet.json`).
+fn is_update_request(root: &Node<'_>, file: &str) -> bool {
+    if root.get("AttributesToDelete").is_some() || root.get("DeleteVpcConfig").is_some() {
+        return true;
+    }
+    if root.get("FleetType").is_some() || root.get("Tags").is_some() {
+        return false;
+    }
+    let base = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
+    if base.contains("update") {
+        return true;
+    }
+    root.get("InstanceType").is_none()
+}
+
+fn source_of(node: &Node<'_>) -> Source {
+    Source {
+        file: node.file.to_owned(),
+        line: None,
+        pointer: Some(if node.pointer.is_empty() {
+            "/".to_owned()
+        } else {
+            node.pointer.clone()
+        }),
+    }
+}
+
+fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), InputError> {
+    let list = |key: &str| -> Result<Vec<Node<'_>>, InputError> {
+        match root.get(key) {
+            Some(node) => node.items(),
+            None => Ok(Vec::new()),
+        }
+    };
+    let mut fleets = list("Fleets")?;
+    fleets.extend(root.get("Fleet"));
+    for node in fleets {
+        match read_fleet(&node, Origin::Described, source_of(&node), None) {
+            Ok(mut fleet) => {
+                fleet.source.line = line_of_name(text, &fleet.name);
+                doc.fleets.push(fleet);
+            }
+            Err(e) => doc.errors.push(e),
+        }
+    }
+    let mut stacks = list("Stacks")?;
+    stacks.extend(root.get("Stack"));
+    for node in stacks {
+        match read_stack(&node, Origin::Described, source_of(&node), None) {
+            Ok(mut stack) => {
+                stack.source.line = line_of_name(text, &stack.name);
+                doc.stacks.push(stack);
+            }
+            Err(e) => doc.errors.push(e),
+        }
+    }
+    for node in list("Sessions")? {
+        match read_session(&node, source_of(&node)) {
+            Ok(session) => doc.sessions.push(session),
+            Err(e) => doc.errors.push(e),
+        }
+    }
+    Ok(())
+}
+
+/// The line of `"Name": "<name>"` in a JSON document, for editors and SARIF.
+fn line_of_name(text: &str, name: &str) -> Option<usize> {
+    let quoted = format!("\"{name}\"");
+    text.lines()
+        .position(|line| line.contains(&quoted) && line.to_ascii_lowercase().contains("\"name\""))
+        .map(|i| i + 1)
+}
+
+fn push_fleet_request(node: &Node<'_>, update: bool, doc: &mut Document) {
+    let origin = if update {
+        Origin::UpdateRequest
+    } else {
+        Origin::CreateRequest
+    };
+    match read_fleet(node, origin, source_of(node), None) {
+        Ok(mut fleet) => {
+            if update {
+                match deleted_attributes(node) {
+                    Ok(deleted) => mark_unchanged(&mut fleet, node, &deleted),
+                    Err(e) => return doc.errors.push(e),
+                }
+            }
+            doc.fleets.push(fleet);
+        }
+        Err(e) => doc.errors.push(e),
+    }
+}
+
+fn push_stack_request(node: &Node<'_>, update: bool, doc: &mut Document) {
+    match read_stack(node, Origin::CreateRequest, source_of(node), None) {
+        Ok(mut stack) => {
+            if update {
+                stack.origin = Origin::UpdateRequest;
+                let deleted = match deleted_attributes(node) {
+                    Ok(deleted) => deleted,
+                    Err(e) => return doc.errors.push(e),
+                };
+                let keep = |key: &str, attr: &str| {
+                    node.get(key).is_some() || deleted.iter().any(|d| d == attr)
+                };
+                if !keep("UserSettings", "USER_SETTINGS") {
+                    stack.user_settings = Attr::unread("UserSettings", UnreadReason::NotInRequest);
+                }
+                if !keep("AccessEndpoints", "ACCESS_ENDPOINTS") {
+                    stack.access_endpoints =
+                        Attr::unread("AccessEndpoints", UnreadReason::NotInRequest);
+                }
+                if node.get("Tags").is_none() {
+                    stack.tags = Attr::unread("Tags", UnreadReason::NotInRequest);
+                }
+            }
+            doc.stacks.push(stack);
+        }
+        Err(e) => doc.errors.push(e),
+    }
+}
+
+fn deleted_attributes(node: &Node<'_>) -> Result<Vec<String>, InputError> {
+    let mut deleted = match node.get("AttributesToDelete") {
+        Some(list) => list.strings()?,
+        None => Vec::new(),
+    };
+    if let Some(flag) = node.get("DeleteVpcConfig")
+        && flag.bool()?
+    {
+        deleted.push("VPC_CONFIGURATION".to_owned());
+    }
+    Ok(deleted)
+}
+
+/// UpdateFleet leaves every member it does not name as it is: such a field is unknown
+/// to an offline check, unless `AttributesToDelete` removes it.
+fn mark_unchanged(fleet: &mut Fleet, node: &Node<'_>, deleted: &[String]) {
+    let deleted = |attribute: &str| deleted.iter().any(|d| d == attribute);
+    macro_rules! unchanged {
+        ($($field:ident: $key:literal $(if not deleted $attribute:literal)?;)*) => {$(
+            if node.get($key).is_none() $(&& !deleted($attribute))? {
+                fleet.$field = Attr::unread($key, UnreadReason::NotInRequest);
+            }
+        )*};
+    }
+    unchanged! {
+        display_name: "DisplayName";
+        description: "Description";
+        image_name: "ImageName";
+        image_arn: "ImageArn";
+        instance_type: "InstanceType";
+        fleet_type: "FleetType";
+        compute_capacity: "ComputeCapacity";
+        max_user_duration_in_seconds: "MaxUserDurationInSeconds";
+        disconnect_timeout_in_seconds: "DisconnectTimeoutInSeconds";
+        idle_disconnect_timeout_in_seconds: "IdleDisconnectTimeoutInSeconds";
+        vpc_config: "VpcConfig" if not deleted "VPC_CONFIGURATION";
+        enable_default_internet_access: "EnableDefaultInternetAccess";
+        domain_join_info: "DomainJoinInfo" if not deleted "DOMAIN_JOIN_INFO";
+        iam_role_arn: "IamRoleArn" if not deleted "IAM_ROLE_ARN";
+        stream_view: "StreamView";
+        platform: "Platform";
+        max_concurrent_sessions: "MaxConcurrentSessions";
+        usb_device_filter_strings: "UsbDeviceFilterStrings" if not deleted "USB_DEVICE_FILTER_STRINGS";
+        session_script_s3_location: "SessionScriptS3Location" if not deleted "SESSION_SCRIPT_S3_LOCATION";
+        max_sessions_per_instance: "MaxSessionsPerInstance" if not deleted "MAX_SESSIONS_PER_INSTANCE";
+        disable_imdsv1: "DisableIMDSV1";
+        tags: "Tags";
+    }
+    if let Attr::Set(vpc) = &mut fleet.vpc_config
+        && vpc.security_group_ids.is_absent()
+        && !deleted("VPC_CONFIGURATION_SECURITY_GROUP_IDS")
+    {
+        vpc.security_group_ids =
+            Attr::unread("VpcConfig.SecurityGroupIds", UnreadReason::NotInRequest);
+    }
+}
+
+/// Reads CloudTrail records: a log file, one record, or an EventBridge event around one.
+fn read_cloudtrail(root: &Node<'_>, doc: &mut Document) -> Result<(), InputError> {
+    let records = if let Some(records) = root.get("Records") {
+        records.items()?
+    } else if let Some(detail) = root.get("detail") {
+        vec![detail]
+    } else {
+        vec![root.clone()]
+    };
+    for record in records {
+        let field = |key: &str| {
+            record
+                .get(key)
+                .and_then(|n| n.value.as_str().map(str::to_owned))
+        };
+        let event_name = field("eventName").unwrap_or_default();
+        let source = field("eventSource").unwrap_or_default();
+        let note = |message: String| Note {
+            location: record.location(),
+            message,
+        };
+        if !source.is_empty() && source != "appstream.amazonaws.com" {
+            doc.notes
+                .push(note(format!("skipped: event from {source}, not AppStream")));
+            continue;
+        }
+        if let Some(code) = field("errorCode") {
+            doc.notes.push(note(format!(
+                "skipped: {event_name} failed with {code}, so nothing changed"
+            )));
+            continue;
+        }
+        let Some(params) = record.get("requestParameters") else {
+            doc.notes.push(note(format!(
+                "skipped: {event_name} has no requestParameters to check"
+            )));
+            continue;
+        };
+        match event_name.as_str() {
+            "CreateFleet" => push_fleet_request(&params, false, doc),
+            "UpdateFleet" => push_fleet_request(&params, true, doc),
+            "CreateStack" => push_stack_request(&params, false, doc),
+            "UpdateStack" => push_stack_request(&params, true, doc),
+            other => doc.notes.push(note(format!(
+                "skipped: {other} carries no fleet or stack configuration to check offline"
+            ))),
+        }
+    }
+    Ok(())
+}

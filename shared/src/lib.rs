@@ -1,0 +1,17 @@
+//! Streamwarden core: the AppStream 2.0 (WorkSpaces Applications) domain model, the
+//! readers that map every supported input onto it, the policy engine with the rule
+//! catalog, and the renderers for its findings.
+//!
+//! The core is pure: [`policy::evaluate_fleet`] and [`policy::evaluate_stack`] take a
+//! policy, a resource and the current time, and touch no client, clock or environment.
+
+pub mod error;
+pub mod finding;
+pub mod inputs;
+pub mod model;
+pub mod policy;
+pub mod report;
+
+pub use error::{InputError, PolicyError};
+pub use finding::{Finding, ResourceType, Severity, Source};
+pub use policy::Policy;

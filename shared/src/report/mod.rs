@@ -1,0 +1,168 @@
+//! A check's results over many documents, and their renderings: JSON, SARIF 2.1.0 and
+//! terminal text.
+
+mod json;
+mod sarif;
+mod text;
+
+pub use json::render_json;
+pub use sarif::render_sarif;
+pub use text::render_text;
+
+use crate::error::{InputError, Location};
+use crate::finding::{Exempted, Finding, ResourceType, Severity, Unresolved};
+use crate::inputs::{Document, Note};
+use crate::policy::{Policy, evaluate_fleet, evaluate_stack, index_of};
+use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
+
+/// A problem with an input, as reported to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    pub location: Location,
+    pub message: String,
+}
+
+impl From<&InputError> for InputProblem {
+    fn from(error: &InputError) -> Self {
+        InputProblem {
+            location: error.location().clone(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Everything a check found, over every file it read.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub unresolved: Vec<Unresolved>,
+    pub exempted: Vec<Exempted>,
+    pub errors: Vec<InputProblem>,
+    pub notes: Vec<Note>,
+    pub files: usize,
+    pub fleets: usize,
+    pub stacks: usize,
+    pub sessions: usize,
+    /// The policy's origin (`built-in ...` or its path).
+    pub policy: String,
+}
+
+impl Report {
+    pub fn new(policy: &Policy) -> Self {
+        Report {
+            policy: policy.origin.clone(),
+            ..Report::default()
+        }
+    }
+
+    /// Evaluates every fleet and stack of a document and keeps its errors and notes.
+    pub fn add_document(&mut self, policy: &Policy, doc: &Document, now: DateTime<Utc>) {
+        self.files += 1;
+        self.fleets += doc.fleets.len();
+        self.stacks += doc.stacks.len();
+        self.sessions += doc.sessions.len();
+        for fleet in &doc.fleets {
+            let e = evaluate_fleet(policy, fleet, now);
+            self.findings.extend(e.findings);
+            self.unresolved.extend(e.unresolved);
+            self.exempted.extend(e.exempted);
+        }
+        for stack in &doc.stacks {
+            let e = evaluate_stack(policy, stack, now);
+            self.findings.extend(e.findings);
+            self.unresolved.extend(e.unresolved);
+            self.exempted.extend(e.exempted);
+        }
+        self.errors
+            .extend(doc.errors.iter().map(InputProblem::from));
+        self.notes.extend(doc.notes.iter().cloned());
+    }
+
+    /// Records a document that could not be read at all.
+    pub fn add_error(&mut self, error: &InputError) {
+        self.files += 1;
+        self.errors.push(InputProblem::from(error));
+    }
+
+    /// Orders everything by file, resource, then severity (highest first) and catalog
+    /// order, so output is stable and grouped.
+    pub fn sort(&mut self) {
+        let rank = |id: &str| index_of(id).unwrap_or(usize::MAX);
+        self.findings.sort_by(|a, b| {
+            (
+                &a.source.file,
+                a.resource_type,
+                &a.resource,
+                Reverse(a.severity),
+                rank(a.rule_id),
+            )
+                .cmp(&(
+                    &b.source.file,
+                    b.resource_type,
+                    &b.resource,
+                    Reverse(b.severity),
+                    rank(b.rule_id),
+                ))
+        });
+        self.unresolved.sort_by(|a, b| {
+            (
+                &a.source.file,
+                a.resource_type,
+                &a.resource,
+                rank(a.rule_id),
+            )
+                .cmp(&(
+                    &b.source.file,
+                    b.resource_type,
+                    &b.resource,
+                    rank(b.rule_id),
+                ))
+        });
+        self.exempted.sort_by(|a, b| {
+            let (a, b) = (&a.finding, &b.finding);
+            (
+                &a.source.file,
+                a.resource_type,
+                &a.resource,
+                rank(a.rule_id),
+            )
+                .cmp(&(
+                    &b.source.file,
+                    b.resource_type,
+                    &b.resource,
+                    rank(b.rule_id),
+                ))
+        });
+    }
+
+    /// Counts of findings per severity, highest first.
+    pub fn by_severity(&self) -> Vec<(Severity, usize)> {
+        Severity::ALL
+            .iter()
+            .map(|s| {
+                (
+                    *s,
+                    self.findings.iter().filter(|f| f.severity == *s).count(),
+                )
+            })
+            .collect()
+    }
+
+    /// Whether a finding reaches the threshold (`None`: never fail on findings).
+    pub fn fails(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t))
+    }
+
+    /// Distinct resources with at least one finding.
+    pub fn resources_with_findings(&self) -> usize {
+        let mut seen: Vec<(&str, ResourceType, &str)> = self
+            .findings
+            .iter()
+            .map(|f| (f.source.file.as_str(), f.resource_type, f.resource.as_str()))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen.len()
+    }
+}

@@ -1,0 +1,151 @@
+//! Terminal text: findings grouped by resource, colour only when asked (on a TTY).
+
+use super::Report;
+use crate::finding::{ResourceType, Severity};
+
+/// Appends one formatted line (writing to a `String` cannot fail).
+macro_rules! push_line {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &format!("{:<8}", severity.as_str()))
+    }
+}
+
+/// Renders the report for a person at a terminal.
+pub fn render_text(report: &Report, color: bool) -> String {
+    let style = Style { color };
+    let mut out = String::new();
+    let mut current: Option<(&str, ResourceType, &str)> = None;
+    for f in &report.findings {
+        let key = (f.source.file.as_str(), f.resource_type, f.resource.as_str());
+        if current != Some(key) {
+            if current.is_some() {
+                out.push('\n');
+            }
+            current = Some(key);
+            push_line!(
+                out,
+                "{} {}  ({})",
+                f.resource_type.as_str(),
+                style.paint("1", &f.resource),
+                f.source
+            );
+        }
+        push_line!(
+            out,
+            "  {} {}  {}",
+            style.severity(f.severity),
+            f.rule_id,
+            f.message
+        );
+        if let Some(note) = &f.note {
+            push_line!(out, "           note: {note}");
+        }
+        push_line!(
+            out,
+            "           {} {}",
+            style.paint("2", "fix:"),
+            f.remediation
+        );
+    }
+    if !report.unresolved.is_empty() {
+        push_line!(out, "\nNot evaluated (values unknown until deploy time):");
+        for u in &report.unresolved {
+            push_line!(
+                out,
+                "  ? {} {}  {}  {}",
+                u.resource_type.as_str(),
+                u.resource,
+                u.rule_id,
+                u.reason
+            );
+        }
+    }
+    if !report.exempted.is_empty() {
+        push_line!(out, "\nWaived:");
+        for e in &report.exempted {
+            let until = e
+                .exemption
+                .expires
+                .map(|d| format!(" until {d}"))
+                .unwrap_or_default();
+            push_line!(
+                out,
+                "  ~ {} {}  {}  by {}{}: {}",
+                e.finding.resource_type.as_str(),
+                e.finding.resource,
+                e.finding.rule_id,
+                e.exemption.by,
+                until,
+                e.exemption.reason
+            );
+        }
+    }
+    if !report.notes.is_empty() {
+        push_line!(out, "\nNotes:");
+        for n in &report.notes {
+            push_line!(out, "  - {}: {}", n.location, n.message);
+        }
+    }
+    if !report.errors.is_empty() {
+        push_line!(out, "\nInput errors:");
+        for e in &report.errors {
+            push_line!(out, "  {} {}", style.paint("1;31", "error:"), e.message);
+        }
+    }
+    let counts: Vec<String> = report
+        .by_severity()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    push_line!(
+        out,
+        "{} finding{}{} on {} of {} fleet{} and {} stack{}; {} waived, {} not evaluated, {} input error{}",
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
+        report.resources_with_findings(),
+        report.fleets,
+        if report.fleets == 1 { "" } else { "s" },
+        report.stacks,
+        if report.stacks == 1 { "" } else { "s" },
+        report.exempted.len(),
+        report.unresolved.len(),
+        report.errors.len(),
+        if report.errors.len() == 1 { "" } else { "s" },
+    );
+    out
+}
