@@ -20,6 +20,7 @@ use crate::error::{InputError, Location};
 use crate::finding::Source;
 use crate::model::{Attr, Fleet, Origin, Session, Stack, UnreadReason};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// What kind of document a file held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,12 +253,13 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
             None => Ok(Vec::new()),
         }
     };
+    let lines = name_lines(text);
     let mut fleets = list("Fleets")?;
     fleets.extend(root.get("Fleet"));
     for node in fleets {
         match read_fleet(&node, Origin::Described, source_of(&node), None) {
             Ok(mut fleet) => {
-                fleet.source.line = line_of_name(text, &fleet.name);
+                fleet.source.line = lines.get(fleet.name.as_str()).copied();
                 doc.fleets.push(fleet);
             }
             Err(e) => doc.errors.push(e),
@@ -268,7 +270,7 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     for node in stacks {
         match read_stack(&node, Origin::Described, source_of(&node), None) {
             Ok(mut stack) => {
-                stack.source.line = line_of_name(text, &stack.name);
+                stack.source.line = lines.get(stack.name.as_str()).copied();
                 doc.stacks.push(stack);
             }
             Err(e) => doc.errors.push(e),
@@ -283,12 +285,45 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     Ok(())
 }
 
-/// The line of `"Name": "<name>"` in a JSON document, for editors and SARIF.
-fn line_of_name(text: &str, name: &str) -> Option<usize> {
-    let quoted = format!("\"{name}\"");
-    text.lines()
-        .position(|line| line.contains(&quoted) && line.to_ascii_lowercase().contains("\"name\""))
-        .map(|i| i + 1)
+/// The line of each `"Name": "<value>"` in a JSON document (first occurrence), found in
+/// one pass so large describe outputs stay linear.
+fn name_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
+    let bytes = text.as_bytes();
+    let mut line = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'"' if bytes[i + 1..].starts_with(b"Name\"")
+                || bytes[i + 1..].starts_with(b"name\"") =>
+            {
+                let mut j = i + 6;
+                while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n' | b':') {
+                    j += 1;
+                }
+                if j < bytes.len() && bytes[j] == b'"' {
+                    let start = j + 1;
+                    let mut end = start;
+                    while end < bytes.len()
+                        && bytes[end] != b'"'
+                        && bytes[end] != b'\\'
+                        && bytes[end] != b'\n'
+                    {
+                        end += 1;
+                    }
+                    if let Some(value) = text.get(start..end) {
+                        lines.entry(value).or_insert(line);
+                    }
+                }
+                i += 6;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines
 }
 
 fn push_fleet_request(node: &Node<'_>, update: bool, doc: &mut Document) {
