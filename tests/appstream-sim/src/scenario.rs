@@ -1,0 +1,329 @@
+//! The scenario document: the simulated account's fleets, stacks, associations, sessions
+//! and tags.
+//!
+//! Its top-level keys are those of `aws appstream describe-*` output, so a saved
+//! `describe-fleets` document is already a valid scenario:
+//!
+//! ```json
+//! {
+//!   "Now": "2026-11-27T09:00:00Z",
+//!   "Region": "us-east-1", "AccountId": "123456789012",
+//!   "Fleets": [ ... ], "Stacks": [ ... ],
+//!   "Associations": [ {"FleetName": "f", "StackName": "s"} ],
+//!   "Sessions": [ ... ],
+//!   "Tags": { "arn:aws:appstream:us-east-1:123456789012:fleet/f": {"Team": "x"} },
+//!   "PageSizes": { "DescribeFleets": 2 },
+//!   "Timings": { "FleetStartSeconds": 60, "FleetStopSeconds": 30 },
+//!   "ExpireSessions": false
+//! }
+//! ```
+//!
+//! Every key is optional; unknown keys (such as a saved `NextToken`) are ignored.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::time::parse_timestamp;
+use crate::wire::normalize_timestamps;
+
+/// Default region used to build ARNs.
+pub const DEFAULT_REGION: &str = "us-east-1";
+/// Default account id used to build ARNs.
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
+
+/// How long fleet state transitions take on the simulated clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timings {
+    /// Seconds a fleet stays `STARTING` before it is `RUNNING`.
+    pub fleet_start_seconds: f64,
+    /// Seconds a fleet stays `STOPPING` before it is `STOPPED`.
+    pub fleet_stop_seconds: f64,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self {
+            fleet_start_seconds: 60.0,
+            fleet_stop_seconds: 30.0,
+        }
+    }
+}
+
+/// A parsed scenario. Timestamp members hold epoch seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Start of the simulated clock (epoch seconds); `None` follows real time.
+    pub now: Option<f64>,
+    /// Region used in ARNs.
+    pub region: String,
+    /// Account id used in ARNs.
+    pub account_id: String,
+    /// Fleet objects as `DescribeFleets` returns them.
+    pub fleets: Vec<Map<String, Value>>,
+    /// Stack objects as `DescribeStacks` returns them.
+    pub stacks: Vec<Map<String, Value>>,
+    /// Fleet/stack associations as `(fleet, stack)`.
+    pub associations: Vec<(String, String)>,
+    /// Session objects as `DescribeSessions` returns them.
+    pub sessions: Vec<Map<String, Value>>,
+    /// Tags keyed by resource ARN, or by fleet or stack name.
+    pub tags: Vec<(String, Map<String, Value>)>,
+    /// Page sizes per operation.
+    pub page_sizes: BTreeMap<String, usize>,
+    /// Fleet transition durations.
+    pub timings: Timings,
+    /// Whether sessions disappear once the clock passes their `MaxExpirationTime`.
+    pub expire_sessions: bool,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            now: None,
+            region: DEFAULT_REGION.to_owned(),
+            account_id: DEFAULT_ACCOUNT_ID.to_owned(),
+            fleets: Vec::new(),
+            stacks: Vec::new(),
+            associations: Vec::new(),
+            sessions: Vec::new(),
+            tags: Vec::new(),
+            page_sizes: BTreeMap::new(),
+            timings: Timings::default(),
+            expire_sessions: false,
+        }
+    }
+}
+
+impl Scenario {
+    /// An empty account.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Reads a scenario file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            context: format!("reading scenario {}", path.display()),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| match e {
+            Error::Scenario(msg) => Error::Scenario(format!("{}: {msg}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Parses scenario JSON text.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| Error::Scenario(format!("not JSON: {e}")))?;
+        Self::from_json(value)
+    }
+
+    /// Builds a scenario from a JSON document.
+    pub fn from_json(value: Value) -> Result<Self, Error> {
+        let Value::Object(mut doc) = value else {
+            return Err(bad("the document must be a JSON object"));
+        };
+        let mut scenario = Self::default();
+        if let Some(now) = doc.remove("Now").filter(|v| !v.is_null()) {
+            scenario.now = Some(
+                parse_timestamp(&now).ok_or_else(|| bad(format!("Now: not a timestamp: {now}")))?,
+            );
+        }
+        if let Some(region) = take_string(&mut doc, "Region")? {
+            scenario.region = region;
+        }
+        if let Some(account) = take_string(&mut doc, "AccountId")? {
+            scenario.account_id = account;
+        }
+        scenario.fleets = take_objects(&mut doc, "Fleets")?;
+        scenario.stacks = take_objects(&mut doc, "Stacks")?;
+        scenario.sessions = take_objects(&mut doc, "Sessions")?;
+        for (kind, items) in [("Fleets", &scenario.fleets), ("Stacks", &scenario.stacks)] {
+            for (i, item) in items.iter().enumerate() {
+                if !item.get("Name").is_some_and(Value::is_string) {
+                    return Err(bad(format!("{kind}[{i}]: Name is required")));
+                }
+            }
+        }
+        for (i, s) in scenario.sessions.iter().enumerate() {
+            for key in ["FleetName", "StackName"] {
+                if !s.get(key).is_some_and(Value::is_string) {
+                    return Err(bad(format!("Sessions[{i}]: {key} is required")));
+                }
+            }
+        }
+        for (i, a) in take_objects(&mut doc, "Associations")?
+            .into_iter()
+            .enumerate()
+        {
+            let fleet = a.get("FleetName").and_then(Value::as_str);
+            let stack = a.get("StackName").and_then(Value::as_str);
+            match (fleet, stack) {
+                (Some(f), Some(s)) => scenario.associations.push((f.to_owned(), s.to_owned())),
+                _ => {
+                    return Err(bad(format!(
+                        "Associations[{i}]: FleetName and StackName are required"
+                    )));
+                }
+            }
+        }
+        if let Some(tags) = doc.remove("Tags").filter(|v| !v.is_null()) {
+            let Value::Object(tags) = tags else {
+                return Err(bad("Tags must be an object of resource -> {Key: Value}"));
+            };
+            for (resource, set) in tags {
+                let Value::Object(set) = set else {
+                    return Err(bad(format!("Tags[{resource}] must be an object")));
+                };
+                if let Some((k, _)) = set.iter().find(|(_, v)| !v.is_string()) {
+                    return Err(bad(format!("Tags[{resource}][{k}] must be a string")));
+                }
+                scenario.tags.push((resource, set));
+            }
+        }
+        if let Some(sizes) = doc.remove("PageSizes").filter(|v| !v.is_null()) {
+            scenario.page_sizes = parse_page_sizes(&sizes)?;
+        }
+        if let Some(timings) = doc.remove("Timings").filter(|v| !v.is_null()) {
+            for (key, slot) in [
+                (
+                    "FleetStartSeconds",
+                    &mut scenario.timings.fleet_start_seconds,
+                ),
+                ("FleetStopSeconds", &mut scenario.timings.fleet_stop_seconds),
+            ] {
+                if let Some(v) = timings.get(key) {
+                    *slot = v
+                        .as_f64()
+                        .filter(|s| *s >= 0.0)
+                        .ok_or_else(|| bad(format!("Timings.{key} must be a number >= 0")))?;
+                }
+            }
+        }
+        if let Some(expire) = doc.remove("ExpireSessions").filter(|v| !v.is_null()) {
+            scenario.expire_sessions = expire
+                .as_bool()
+                .ok_or_else(|| bad("ExpireSessions must be true or false"))?;
+        }
+        for list in [
+            &mut scenario.fleets,
+            &mut scenario.stacks,
+            &mut scenario.sessions,
+        ] {
+            for item in list.iter_mut() {
+                let mut v = Value::Object(std::mem::take(item));
+                normalize_timestamps(&mut v).map_err(bad)?;
+                if let Value::Object(m) = v {
+                    *item = m;
+                }
+            }
+        }
+        Ok(scenario)
+    }
+}
+
+/// Parses `{"Operation": size, ...}`.
+pub fn parse_page_sizes(value: &Value) -> Result<BTreeMap<String, usize>, Error> {
+    let Value::Object(map) = value else {
+        return Err(bad("PageSizes must be an object of operation -> size"));
+    };
+    map.iter()
+        .map(|(op, n)| {
+            let size = n
+                .as_u64()
+                .filter(|n| *n >= 1)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| bad(format!("PageSizes.{op} must be a positive integer")))?;
+            Ok((op.clone(), size))
+        })
+        .collect()
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Scenario(message.into())
+}
+
+fn take_string(doc: &mut Map<String, Value>, key: &str) -> Result<Option<String>, Error> {
+    match doc.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(bad(format!("{key} must be a string"))),
+    }
+}
+
+fn take_objects(doc: &mut Map<String, Value>, key: &str) -> Result<Vec<Map<String, Value>>, Error> {
+    match doc.remove(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::Object(m) => Ok(m),
+                _ => Err(bad(format!("{key}[{i}] must be an object"))),
+            })
+            .collect(),
+        Some(_) => Err(bad(format!("{key} must be an array"))),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_describe_fleets_document_is_a_scenario() {
+        let s = Scenario::from_json(json!({
+            "Fleets": [{"Name": "f", "CreatedTime": "2026-11-27T09:00:00Z"}],
+            "NextToken": null
+        }))
+        .unwrap();
+        assert_eq!(s.fleets[0]["CreatedTime"], json!(1_795_770_000));
+        assert_eq!(s.region, DEFAULT_REGION);
+        assert!(s.now.is_none());
+    }
+
+    #[test]
+    fn rejects_malformed_parts() {
+        for doc in [
+            json!([]),
+            json!({"Fleets": [{"Arn": "x"}]}),
+            json!({"Sessions": [{"Id": "s", "FleetName": "f"}]}),
+            json!({"Associations": [{"FleetName": "f"}]}),
+            json!({"PageSizes": {"DescribeFleets": 0}}),
+            json!({"Now": "soon"}),
+            json!({"Fleets": [{"Name": "f", "CreatedTime": "later"}]}),
+            json!({"Tags": {"f": {"k": 1}}}),
+        ] {
+            assert!(Scenario::from_json(doc.clone()).is_err(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn reads_all_keys() {
+        let s = Scenario::from_json(json!({
+            "Now": 1_795_770_000,
+            "Region": "eu-west-1",
+            "AccountId": "111122223333",
+            "Associations": [{"FleetName": "f", "StackName": "s"}],
+            "Tags": {"f": {"Team": "a"}},
+            "PageSizes": {"DescribeFleets": 2},
+            "Timings": {"FleetStartSeconds": 0},
+            "ExpireSessions": true
+        }))
+        .unwrap();
+        assert_eq!(s.now, Some(1_795_770_000.0));
+        assert_eq!(s.associations, [("f".to_owned(), "s".to_owned())]);
+        assert_eq!(s.page_sizes["DescribeFleets"], 2);
+        assert_eq!(s.timings.fleet_start_seconds, 0.0);
+        assert_eq!(s.timings.fleet_stop_seconds, 30.0);
+        assert!(s.expire_sessions);
+        assert_eq!(s.tags[0].0, "f");
+    }
+}
