@@ -2,6 +2,8 @@
 //! exit codes, and golden files for each output format (reviewed like code; regenerate
 //! with `UPDATE_GOLDEN=1 cargo test -p streamwarden-cli`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -28,7 +28,7 @@ fn fleet(i: usize) -> Value {
             "ComputeCapacityStatus": {"Desired": 10, "Running": 10, "InUse": 9 + (i % 2) as i64, "Available": 1 - (i % 2) as i64},
             "MaxUserDurationInSeconds": 36000 + (i % 3) as i64 * 3600, "DisconnectTimeoutInSeconds": 300,
             "IdleDisconnectTimeoutInSeconds": 600, "VpcConfig": {"SubnetIds": ["subnet-1", "subnet-2"]},
-            "EnableDefaultInternetAccess": i % 5 == 0, "DisableIMDSV1": i % 3 != 0, "FleetErrors": [],
+            "EnableDefaultInternetAccess": i.is_multiple_of(5), "DisableIMDSV1": !i.is_multiple_of(3), "FleetErrors": [],
         }),
         1 => json!({
             "Name": format!("on-demand-{i}"), "FleetType": "ON_DEMAND", "InstanceType": types[(i + 1) % types.len()],
@@ -38,14 +38,14 @@ fn fleet(i: usize) -> Value {
         }),
         2 => json!({
             "Name": format!("elastic-{i}"), "FleetType": "ELASTIC", "InstanceType": "stream.standard.medium",
-            "State": "RUNNING", "Platform": if i % 7 == 0 { "WINDOWS_SERVER_2022" } else { "AMAZON_LINUX2" },
+            "State": "RUNNING", "Platform": if i.is_multiple_of(7) { "WINDOWS_SERVER_2022" } else { "AMAZON_LINUX2" },
             "MaxConcurrentSessions": 50, "MaxUserDurationInSeconds": 7200, "DisconnectTimeoutInSeconds": 60,
             "IdleDisconnectTimeoutInSeconds": 600, "VpcConfig": {"SubnetIds": ["subnet-1"]}, "DisableIMDSV1": true,
-            "FleetErrors": if i % 11 == 0 { json!([{"ErrorCode": "SUBNET_NOT_FOUND"}]) } else { json!([]) },
+            "FleetErrors": if i.is_multiple_of(11) { json!([{"ErrorCode": "SUBNET_NOT_FOUND"}]) } else { json!([]) },
         }),
         _ => json!({
             "Name": format!("multi-session-{i}"), "FleetType": "ALWAYS_ON", "InstanceType": "stream.memory.2xlarge",
-            "State": "RUNNING", "Platform": if i % 2 == 0 { "WINDOWS_SERVER_2022" } else { "AMAZON_LINUX2" }, "MaxSessionsPerInstance": 8,
+            "State": "RUNNING", "Platform": if i.is_multiple_of(2) { "WINDOWS_SERVER_2022" } else { "AMAZON_LINUX2" }, "MaxSessionsPerInstance": 8,
             "ComputeCapacityStatus": {"Desired": 5, "Running": 5, "InUse": 5, "Available": 0,
                 "DesiredUserSessions": 40, "AvailableUserSessions": 2 + (i % 5) as i64, "ActiveUserSessions": 38 - (i % 5) as i64, "ActualUserSessions": 40},
             "MaxUserDurationInSeconds": 36000, "DisconnectTimeoutInSeconds": 300, "IdleDisconnectTimeoutInSeconds": 900,

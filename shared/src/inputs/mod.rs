@@ -102,6 +102,19 @@ const FLEET_KEYS: &[&str] = &[
     "StreamView",
     "Platform",
     "DisableIMDSV1",
+    "DeleteVpcConfig",
+];
+
+/// UpdateFleet's `AttributesToDelete` values (UpdateStack has its own).
+const FLEET_ATTRIBUTES: &[&str] = &[
+    "VPC_CONFIGURATION",
+    "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
+    "DOMAIN_JOIN_INFO",
+    "IAM_ROLE_ARN",
+    "USB_DEVICE_FILTER_STRINGS",
+    "SESSION_SCRIPT_S3_LOCATION",
+    "MAX_SESSIONS_PER_INSTANCE",
+    "VOLUME_CONFIGURATION",
 ];
 
 const STACK_KEYS: &[&str] = &[
@@ -160,6 +173,7 @@ fn to_u32(n: usize) -> u32 {
 
 /// Lines before the first non-blank character (parse errors count from the trimmed text).
 fn leading_lines(text: &str) -> usize {
+    let text = text.trim_start_matches('\u{feff}');
     let start = text.len() - text.trim_start().len();
     text[..start].matches('\n').count()
 }
@@ -189,7 +203,7 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
     } else if has("Fleets") || has("Stacks") || has("Sessions") || has("Fleet") || has("Stack") {
         doc = Document::new(DocumentKind::DescribeOutput);
         read_describe(&root, text, &mut doc)?;
-    } else if FLEET_KEYS.iter().any(|k| has(k)) {
+    } else if FLEET_KEYS.iter().any(|k| has(k)) || deletes_fleet_attributes(&root) {
         let update = is_update_request(&root, file);
         doc = Document::new(if update {
             DocumentKind::UpdateFleetRequest
@@ -197,7 +211,7 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
             DocumentKind::CreateFleetRequest
         });
         push_fleet_request(&root, update, &mut doc);
-    } else if STACK_KEYS.iter().any(|k| has(k)) {
+    } else if STACK_KEYS.iter().any(|k| has(k)) || has("AttributesToDelete") {
         doc = Document::new(DocumentKind::StackRequest);
         let update = file.to_ascii_lowercase().contains("update") || has("AttributesToDelete");
         push_stack_request(&root, update, &mut doc);
@@ -216,6 +230,17 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
         });
     }
     Ok(doc)
+}
+
+/// A delete-only UpdateFleet: `AttributesToDelete` naming fleet attributes.
+fn deletes_fleet_attributes(root: &Node<'_>) -> bool {
+    root.get("AttributesToDelete")
+        .and_then(|n| n.value.as_array())
+        .is_some_and(|values| {
+            values
+                .iter()
+                .any(|v| v.as_str().is_some_and(|a| FLEET_ATTRIBUTES.contains(&a)))
+        })
 }
 
 /// CreateFleet and UpdateFleet take mostly the same members; only a few tell them apart,
@@ -259,7 +284,7 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     for node in fleets {
         match read_fleet(&node, Origin::Described, source_of(&node), None) {
             Ok(mut fleet) => {
-                fleet.source.line = lines.get(fleet.name.as_str()).copied();
+                fleet.source.line = lines.get(&(Section::Fleets, fleet.name.as_str())).copied();
                 doc.fleets.push(fleet);
             }
             Err(e) => doc.errors.push(e),
@@ -270,7 +295,7 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     for node in stacks {
         match read_stack(&node, Origin::Described, source_of(&node), None) {
             Ok(mut stack) => {
-                stack.source.line = lines.get(stack.name.as_str()).copied();
+                stack.source.line = lines.get(&(Section::Stacks, stack.name.as_str())).copied();
                 doc.stacks.push(stack);
             }
             Err(e) => doc.errors.push(e),
@@ -285,19 +310,45 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     Ok(())
 }
 
-/// The line of each `"Name": "<value>"` in a JSON document (first occurrence), found in
-/// one pass so large describe outputs stay linear.
-fn name_lines(text: &str) -> HashMap<&str, usize> {
+/// Which list of a describe document a `"Name"` belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Section {
+    Fleets,
+    Stacks,
+    Other,
+}
+
+/// The line of each `"Name": "<value>"` of a describe document, per section (a stack
+/// and a fleet often share a name), found in one pass so large outputs stay linear.
+fn name_lines(text: &str) -> HashMap<(Section, &str), usize> {
     let mut lines = HashMap::new();
     let bytes = text.as_bytes();
+    let mut section = Section::Other;
     let mut line = 1;
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            b'"' if bytes[i + 1..].starts_with(b"Name\"")
-                || bytes[i + 1..].starts_with(b"name\"") =>
-            {
+        if bytes[i] == b'\n' {
+            line += 1;
+        } else if bytes[i] == b'"' {
+            let rest = &bytes[i + 1..];
+            let key_len = [
+                (&b"Fleets\""[..], Section::Fleets),
+                (b"Fleet\"", Section::Fleets),
+                (b"Stacks\"", Section::Stacks),
+                (b"Stack\"", Section::Stacks),
+                (b"Sessions\"", Section::Other),
+            ]
+            .iter()
+            .find(|(key, _)| rest.starts_with(key))
+            .map(|(key, s)| {
+                section = *s;
+                key.len()
+            });
+            if let Some(len) = key_len {
+                i += 1 + len;
+                continue;
+            }
+            if rest.starts_with(b"Name\"") || rest.starts_with(b"name\"") {
                 let mut j = i + 6;
                 while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n' | b':') {
                     j += 1;
@@ -305,21 +356,16 @@ fn name_lines(text: &str) -> HashMap<&str, usize> {
                 if j < bytes.len() && bytes[j] == b'"' {
                     let start = j + 1;
                     let mut end = start;
-                    while end < bytes.len()
-                        && bytes[end] != b'"'
-                        && bytes[end] != b'\\'
-                        && bytes[end] != b'\n'
-                    {
+                    while end < bytes.len() && !matches!(bytes[end], b'"' | b'\\' | b'\n') {
                         end += 1;
                     }
                     if let Some(value) = text.get(start..end) {
-                        lines.entry(value).or_insert(line);
+                        lines.entry((section, value)).or_insert(line);
                     }
                 }
                 i += 6;
                 continue;
             }
-            _ => {}
         }
         i += 1;
     }
@@ -482,3 +528,5 @@ fn read_cloudtrail(root: &Node<'_>, doc: &mut Document) -> Result<(), InputError
     }
     Ok(())
 }
+#[cfg(test)]
+mod tests;
