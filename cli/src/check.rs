@@ -1,15 +1,15 @@
 //! `streamwarden check`: reads files, evaluates them, renders the report.
 
-use crate::FailOn;
+use crate::output::OutputArgs;
 use anyhow::Context;
-use chrono::{NaiveDate, Utc};
-use clap::{Args, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
+use chrono::Utc;
+use clap::Args;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use streamwarden::error::Location;
 use streamwarden::inputs::{Note, read_document};
-use streamwarden::report::{Report, render_json, render_sarif, render_text};
+use streamwarden::report::Report;
 use streamwarden::{InputError, Policy};
 
 #[derive(Args)]
@@ -17,36 +17,11 @@ pub struct CheckArgs {
     /// Policy file (TOML); default: the built-in policy.
     #[arg(long, value_name = "FILE")]
     policy: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Exit 1 when a finding has this severity or higher (CRITICAL, HIGH, MEDIUM, LOW,
-    /// INFO), or `never`.
-    #[arg(long, value_name = "SEVERITY", default_value = "LOW")]
-    fail_on: FailOn,
-    /// Judge waiver expiry as of this date (YYYY-MM-DD) instead of today.
-    #[arg(long, value_name = "DATE")]
-    as_of: Option<NaiveDate>,
-    /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Files or directories to check; `-` reads standard input.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Sarif,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
@@ -66,13 +41,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Policy::load(path)?,
         None => Policy::builtin(),
     };
-    let now = match args.as_of {
-        Some(date) => date
-            .and_hms_opt(12, 0, 0)
-            .context("--as-of is not a valid date")?
-            .and_utc(),
-        None => Utc::now(),
-    };
+    let now = args.output.now()?;
     let mut report = Report::new(&policy);
     for path in &args.paths {
         if path == "-" {
@@ -102,45 +71,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    report.sort();
-
-    let failed = report.fails(args.fail_on.0);
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        Format::Json => writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string_pretty(&render_json(&report, args.fail_on.0))?
-        )?,
-        Format::Sarif => writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string_pretty(&render_sarif(&report))?
-        )?,
-        Format::Text => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            write!(stdout, "{}", render_text(&report, color))?;
-        }
-    }
-    if !report.errors.is_empty() {
-        if !matches!(args.format, Format::Text) {
-            for e in &report.errors {
-                eprintln!("streamwarden: error: {}", e.message);
-            }
-        }
-        return Ok(ExitCode::from(2));
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    args.output.emit(report)
 }
 
 fn io_error(file: &str, source: std::io::Error) -> InputError {

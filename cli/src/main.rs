@@ -1,7 +1,9 @@
 //! `streamwarden`: checks AppStream 2.0 fleets and stacks against a policy, offline
 //! (`check`: describe output, API requests, CloudTrail events, templates).
 
+mod audit;
 mod check;
+mod output;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -27,6 +29,10 @@ enum Command {
     /// Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for usage or
     /// input errors.
     Check(check::CheckArgs),
+    /// Audit a live account: every fleet and stack in the given regions, with the default
+    /// AWS credential chain. Same findings, formats and exit status as `check`; 2 when an
+    /// AppStream call failed (the rest is still audited and reported).
+    Audit(audit::AuditArgs),
     /// List the rule catalog with IDs, severities and defaults.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -63,6 +69,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Rules { format } => {
             print_rules(format);
             ExitCode::SUCCESS

@@ -65,10 +65,19 @@ fn golden(name: &str, actual: &str) {
             path.display()
         )
     });
-    assert_eq!(
-        actual, expected,
-        "{name} differs from the golden file; if the change is intended, run UPDATE_GOLDEN=1"
-    );
+    if actual != expected {
+        let actual_lines: Vec<&str> = actual.lines().collect();
+        let expected_lines: Vec<&str> = expected.lines().collect();
+        let line = (0..actual_lines.len().max(expected_lines.len()))
+            .find(|&i| actual_lines.get(i) != expected_lines.get(i))
+            .unwrap_or(0);
+        panic!(
+            "{name} differs from the golden file at line {}:\n  got:  {}\n  want: {}\nif the change is intended, run UPDATE_GOLDEN=1 and review the diff",
+            line + 1,
+            actual_lines.get(line).unwrap_or(&"<end of output>"),
+            expected_lines.get(line).unwrap_or(&"<end of file>"),
+        );
+    }
 }
 
 fn pairs(report: &Value) -> BTreeSet<(String, String)> {

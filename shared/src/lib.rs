@@ -5,6 +5,8 @@
 //! The core is pure: [`policy::evaluate_fleet`] and [`policy::evaluate_stack`] take a
 //! policy, a resource and the current time, and touch no client, clock or environment.
 
+pub mod audit;
+pub mod aws;
 pub mod error;
 pub mod finding;
 pub mod inputs;

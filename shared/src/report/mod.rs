@@ -10,7 +10,7 @@ pub use sarif::render_sarif;
 pub use text::render_text;
 
 use crate::error::{InputError, Location};
-use crate::finding::{Exempted, Finding, ResourceType, Severity, Unresolved};
+use crate::finding::{Evaluation, Exempted, Finding, ResourceType, Severity, Unresolved};
 use crate::inputs::{Document, Note};
 use crate::policy::{Policy, evaluate_fleet, evaluate_stack, index_of};
 use chrono::{DateTime, Utc};
@@ -63,20 +63,26 @@ impl Report {
         self.stacks += doc.stacks.len();
         self.sessions += doc.sessions.len();
         for fleet in &doc.fleets {
-            let e = evaluate_fleet(policy, fleet, now);
-            self.findings.extend(e.findings);
-            self.unresolved.extend(e.unresolved);
-            self.exempted.extend(e.exempted);
+            self.add_evaluation(evaluate_fleet(policy, fleet, now));
         }
         for stack in &doc.stacks {
-            let e = evaluate_stack(policy, stack, now);
-            self.findings.extend(e.findings);
-            self.unresolved.extend(e.unresolved);
-            self.exempted.extend(e.exempted);
+            self.add_evaluation(evaluate_stack(policy, stack, now));
         }
         self.errors
             .extend(doc.errors.iter().map(InputProblem::from));
         self.notes.extend(doc.notes.iter().cloned());
+    }
+
+    /// Keeps one evaluation's results.
+    pub fn add_evaluation(&mut self, evaluation: Evaluation) {
+        self.findings.extend(evaluation.findings);
+        self.unresolved.extend(evaluation.unresolved);
+        self.exempted.extend(evaluation.exempted);
+    }
+
+    /// Records a problem that is not tied to a document (a failed AWS call).
+    pub fn add_problem(&mut self, location: Location, message: String) {
+        self.errors.push(InputProblem { location, message });
     }
 
     /// Records a document that could not be read at all.

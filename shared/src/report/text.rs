@@ -113,7 +113,7 @@ pub fn render_text(report: &Report, color: bool) -> String {
         }
     }
     if !report.errors.is_empty() {
-        push_line!(out, "\nInput errors:");
+        push_line!(out, "\nErrors:");
         for e in &report.errors {
             push_line!(out, "  {} {}", style.paint("1;31", "error:"), e.message);
         }
@@ -129,7 +129,7 @@ pub fn render_text(report: &Report, color: bool) -> String {
     }
     push_line!(
         out,
-        "{} finding{}{} on {} of {} fleet{} and {} stack{}; {} waived, {} not evaluated, {} input error{}",
+        "{} finding{}{} on {} of {} fleet{} and {} stack{}; {} waived, {} not evaluated, {} error{}",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         if counts.is_empty() {

@@ -1,0 +1,96 @@
+//! Output options shared by `check` and `audit`, and the exit status they imply.
+
+use crate::FailOn;
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use streamwarden::report::{Report, render_json, render_sarif, render_text};
+
+#[derive(Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding has this severity or higher (CRITICAL, HIGH, MEDIUM, LOW,
+    /// INFO), or `never`.
+    #[arg(long, value_name = "SEVERITY", default_value = "LOW")]
+    pub fail_on: FailOn,
+    /// Judge waiver expiry as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+    /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl OutputArgs {
+    /// The moment waivers are judged at.
+    pub fn now(&self) -> anyhow::Result<DateTime<Utc>> {
+        Ok(match self.as_of {
+            Some(date) => date
+                .and_hms_opt(12, 0, 0)
+                .context("--as-of is not a valid date")?
+                .and_utc(),
+            None => Utc::now(),
+        })
+    }
+
+    /// Prints the report and returns the exit status: 2 when anything could not be read
+    /// or called, else 1 when a finding reaches --fail-on, else 0.
+    pub fn emit(&self, mut report: Report) -> anyhow::Result<ExitCode> {
+        report.sort();
+        let failed = report.fails(self.fail_on.0);
+        let mut stdout = std::io::stdout().lock();
+        match self.format {
+            Format::Json => writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&render_json(&report, self.fail_on.0))?
+            )?,
+            Format::Sarif => writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&render_sarif(&report))?
+            )?,
+            Format::Text => {
+                let color = match self.color {
+                    Color::Always => true,
+                    Color::Never => false,
+                    Color::Auto => {
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                write!(stdout, "{}", render_text(&report, color))?;
+            }
+        }
+        if !report.errors.is_empty() {
+            if !matches!(self.format, Format::Text) {
+                for e in &report.errors {
+                    eprintln!("streamwarden: error: {}", e.message);
+                }
+            }
+            return Ok(ExitCode::from(2));
+        }
+        Ok(if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
+    }
+}

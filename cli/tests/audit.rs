@@ -1,0 +1,227 @@
+//! `streamwarden audit` end to end: the real binary, the real SDK, the simulator on the
+//! wire, pointed at with the standard AWS_ENDPOINT_URL_APPSTREAM variable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use appstream_sim::{BackgroundSim, FaultRule, Scenario, SimConfig, Simulator};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The describe-fleets and describe-stacks samples as one simulator scenario.
+fn sample_scenario() -> Scenario {
+    Scenario::from_json(sample_scenario_json()).unwrap()
+}
+
+fn sample_scenario_json() -> Value {
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(root().join("events").join(name)).unwrap())
+            .unwrap()
+    };
+    let mut doc = read("describe-fleets.json");
+    doc["Stacks"] = read("describe-stacks.json")["Stacks"].clone();
+    doc
+}
+
+fn streamwarden(args: &[&str], endpoint: &str) -> Output {
+    streamwarden_with(args, endpoint, &[])
+}
+
+fn streamwarden_with(args: &[&str], endpoint: &str, env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL_APPSTREAM", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// What must be equal between two reports: each finding's resource, rule, severity and
+/// message, and what was waived or left unresolved.
+fn verdicts(report: &Value) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    for (kind, list) in [
+        ("finding", "findings"),
+        ("unresolved", "unresolved"),
+        ("exempted", "exempted"),
+    ] {
+        for f in report[list].as_array().unwrap() {
+            set.insert(format!(
+                "{kind} {} {} {} {} {}",
+                f["resource_type"], f["resource"], f["rule_id"], f["severity"], f["message"]
+            ));
+        }
+    }
+    set
+}
+
+fn started(config: SimConfig) -> BackgroundSim {
+    Simulator::start_background(sample_scenario(), config).unwrap()
+}
+
+#[test]
+fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
+    let sim = started(SimConfig::default());
+    let audit = streamwarden(
+        &["audit", "--format", "json", "--as-of", "2026-11-27"],
+        &sim.url(),
+    );
+    assert_eq!(
+        audit.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+    let check = streamwarden(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-27",
+            "events/describe-fleets.json",
+            "events/describe-stacks.json",
+        ],
+        "http://127.0.0.1:9",
+    );
+    let (audit, check) = (json(&audit), json(&check));
+    assert!(!verdicts(&check).is_empty());
+    assert_eq!(verdicts(&audit), verdicts(&check));
+    assert_eq!(audit["summary"]["fleets"], 6);
+    assert_eq!(audit["summary"]["stacks"], 2);
+    assert_eq!(audit["summary"]["errors"], 0);
+}
+
+#[test]
+fn audit_with_small_pages_and_throttling_still_sees_everything_once() {
+    let rule = FaultRule {
+        throttle_every: Some(3),
+        ..FaultRule::default()
+    };
+    let sim = started(
+        SimConfig::default()
+            .page_size("DescribeFleets", 1)
+            .page_size("DescribeStacks", 1)
+            .fault(rule),
+    );
+    let baseline = started(SimConfig::default());
+    let throttled = json(&streamwarden(
+        &["audit", "--format", "json", "--as-of", "2026-11-27"],
+        &sim.url(),
+    ));
+    let plain = json(&streamwarden(
+        &["audit", "--format", "json", "--as-of", "2026-11-27"],
+        &baseline.url(),
+    ));
+    assert_eq!(verdicts(&throttled), verdicts(&plain));
+    let calls = sim.sim().calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.error.as_deref() == Some("ThrottlingException"))
+    );
+    let pages = calls
+        .iter()
+        .filter(|c| c.operation == "DescribeFleets" && c.status == 200)
+        .count();
+    assert_eq!(pages, 6, "one page per fleet, each fetched once");
+}
+
+#[test]
+fn a_failing_call_is_reported_with_exit_two_and_the_rest_is_still_audited() {
+    let rule = FaultRule {
+        error_every: Some(1),
+        operations: vec!["DescribeStacks".into()],
+        ..FaultRule::default()
+    };
+    let sim = started(SimConfig::default().fault(rule));
+    let out = streamwarden(
+        &["audit", "--format", "json", "--as-of", "2026-11-27"],
+        &sim.url(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report = json(&out);
+    assert_eq!(
+        report["summary"]["fleets"], 6,
+        "fleets are audited without stacks"
+    );
+    assert!(report["findings"].as_array().unwrap().len() > 10);
+    let error = report["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        error.contains("DescribeStacks") && error.contains("eu-west-1"),
+        "{error}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DescribeStacks"));
+}
+
+#[test]
+fn audit_without_a_region_says_how_to_set_one() {
+    let out = Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+        .args(["audit"])
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
+}
+
+#[test]
+fn audit_with_sessions_reads_every_authentication_type_of_every_associated_stack() {
+    let mut doc = sample_scenario_json();
+    let mut sessions = serde_json::from_str::<Value>(
+        &std::fs::read_to_string(root().join("events/describe-sessions.json")).unwrap(),
+    )
+    .unwrap()["Sessions"]
+        .clone();
+    for s in sessions.as_array_mut().unwrap() {
+        s["StackName"] = "finance".into();
+    }
+    doc["Sessions"] = sessions;
+    doc["Associations"] =
+        serde_json::json!([{"FleetName": "analytics-ms", "StackName": "finance"}]);
+    let sim = Simulator::start_background(Scenario::from_json(doc).unwrap(), SimConfig::default())
+        .unwrap();
+    let report = json(&streamwarden(
+        &["audit", "--sessions", "--format", "json"],
+        &sim.url(),
+    ));
+    assert_eq!(
+        report["summary"]["sessions"], 2,
+        "one SAML and one API session"
+    );
+    let asked = sim
+        .sim()
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "DescribeSessions")
+        .count();
+    assert_eq!(asked, 4, "one associated stack x four authentication types");
+}

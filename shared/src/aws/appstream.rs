@@ -1,0 +1,491 @@
+//! AppStream adapter over aws-sdk-appstream: fleets, stacks, associations, tags and
+//! sessions, mapped onto [`crate::model`].
+//!
+//! The SDK has no paginator for DescribeFleets or DescribeStacks, so the NextToken loops
+//! live here. Retries (throttling, 5xx) are the SDK's, configured by [`tune`].
+
+use crate::finding::Source;
+use crate::model::{
+    AccessEndpoint, Attr, ComputeCapacityStatus, DomainJoinInfo, Fleet, FleetError, FleetType,
+    Origin, Session, Stack, StackError, UnreadReason, UserSetting, VpcConfig,
+};
+use aws_sdk_appstream::Client;
+use aws_sdk_appstream::config::retry::RetryConfig;
+use aws_sdk_appstream::error::ProvideErrorMetadata;
+use aws_sdk_appstream::types::{self as sdk, AuthenticationType};
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, stream};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tracing::{debug, instrument};
+
+/// Every authentication type DescribeSessions knows. Without one, the service returns
+/// only API (streaming URL) sessions, so a complete sweep asks for each.
+pub const AUTHENTICATION_TYPES: [AuthenticationType; 4] = [
+    AuthenticationType::Api,
+    AuthenticationType::Saml,
+    AuthenticationType::Userpool,
+    AuthenticationType::AwsAd,
+];
+
+/// DescribeSessions' largest page.
+const SESSIONS_PAGE: i32 = 50;
+
+/// Retry settings for AppStream: its Describe* quotas are low and throttle under a
+/// sweep, so retry more often than the default 3 attempts, with exponential backoff and
+/// jitter. (The adaptive mode's client-side rate limiter was measured to slow a sweep
+/// against a throttling endpoint by minutes, so the standard mode it is.) A retry configuration set through the standard
+/// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` variables is left as it is.
+pub fn tune(builder: aws_sdk_appstream::config::Builder) -> aws_sdk_appstream::config::Builder {
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_some()
+        || std::env::var_os("AWS_RETRY_MODE").is_some()
+    {
+        return builder;
+    }
+    builder.retry_config(
+        RetryConfig::standard()
+            .with_max_attempts(8)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(10)),
+    )
+}
+
+/// An AppStream call that failed after the SDK's retries.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}{} failed: {}", resource.as_ref().map(|r| format!(" for {r}")).unwrap_or_default(), summary(source))]
+pub struct AppStreamError {
+    pub operation: &'static str,
+    /// The fleet, stack or ARN the call was about.
+    pub resource: Option<String>,
+    #[source]
+    pub source: aws_sdk_appstream::Error,
+}
+
+fn summary(error: &aws_sdk_appstream::Error) -> String {
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+impl AppStreamError {
+    fn new(
+        operation: &'static str,
+        resource: Option<&str>,
+        source: impl Into<aws_sdk_appstream::Error>,
+    ) -> Self {
+        AppStreamError {
+            operation,
+            resource: resource.map(str::to_owned),
+            source: source.into(),
+        }
+    }
+
+    /// The service's error code (`ThrottlingException`, `ResourceNotFoundException`, ...).
+    pub fn code(&self) -> Option<&str> {
+        self.source.code()
+    }
+
+    pub fn is_throttling(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException")
+        )
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code() == Some("ResourceNotFoundException")
+    }
+}
+
+/// What the auditor and the recorder need to know about an account's AppStream.
+#[allow(async_fn_in_trait)]
+pub trait FleetInventory {
+    /// Every fleet, all pages.
+    async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError>;
+    /// One fleet by name; `None` when it does not exist.
+    async fn fleet(&self, name: &str) -> Result<Option<Fleet>, AppStreamError>;
+    /// Every stack, all pages.
+    async fn stacks(&self) -> Result<Vec<Stack>, AppStreamError>;
+    /// The tags of a fleet or stack ARN.
+    async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, AppStreamError>;
+    /// The stacks a fleet is associated with.
+    async fn associated_stacks(&self, fleet: &str) -> Result<Vec<String>, AppStreamError>;
+    /// Every session of a fleet x stack x authentication type, all pages.
+    async fn sessions(
+        &self,
+        fleet: &str,
+        stack: &str,
+        authentication: AuthenticationType,
+    ) -> Result<Vec<Session>, AppStreamError>;
+}
+
+/// The live inventory of one region.
+#[derive(Clone, Debug)]
+pub struct AppStreamInventory {
+    client: Client,
+    region: String,
+}
+
+impl AppStreamInventory {
+    pub fn new(client: Client, region: impl Into<String>) -> Self {
+        AppStreamInventory {
+            client,
+            region: region.into(),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    fn source(&self, kind: &str, name: &str) -> Source {
+        Source {
+            file: format!("appstream:{}", self.region),
+            line: None,
+            pointer: Some(format!("/{kind}/{name}")),
+        }
+    }
+}
+
+impl FleetInventory for AppStreamInventory {
+    #[instrument(skip(self), fields(region = %self.region))]
+    async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError> {
+        let mut fleets = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .describe_fleets()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AppStreamError::new("DescribeFleets", None, e))?;
+            fleets.extend(
+                page.fleets()
+                    .iter()
+                    .map(|f| fleet_from_sdk(f, self.source("fleet", f.name().unwrap_or_default()))),
+            );
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        debug!(count = fleets.len(), "described fleets");
+        Ok(fleets)
+    }
+
+    async fn fleet(&self, name: &str) -> Result<Option<Fleet>, AppStreamError> {
+        match self.client.describe_fleets().names(name).send().await {
+            Ok(page) => Ok(page
+                .fleets()
+                .iter()
+                .find(|f| f.name() == Some(name))
+                .map(|f| fleet_from_sdk(f, self.source("fleet", name)))),
+            Err(e) => {
+                let e = AppStreamError::new("DescribeFleets", Some(name), e);
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+        }
+    }
+
+    #[instrument(skip(self), fields(region = %self.region))]
+    async fn stacks(&self) -> Result<Vec<Stack>, AppStreamError> {
+        let mut stacks = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .describe_stacks()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AppStreamError::new("DescribeStacks", None, e))?;
+            stacks.extend(
+                page.stacks()
+                    .iter()
+                    .map(|s| stack_from_sdk(s, self.source("stack", s.name().unwrap_or_default()))),
+            );
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(stacks)
+    }
+
+    async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, AppStreamError> {
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| AppStreamError::new("ListTagsForResource", Some(arn), e))?;
+        Ok(out
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default())
+    }
+
+    async fn associated_stacks(&self, fleet: &str) -> Result<Vec<String>, AppStreamError> {
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .list_associated_stacks()
+                .fleet_name(fleet)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AppStreamError::new("ListAssociatedStacks", Some(fleet), e))?;
+            names.extend(page.names().iter().cloned());
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(names)
+    }
+
+    async fn sessions(
+        &self,
+        fleet: &str,
+        stack: &str,
+        authentication: AuthenticationType,
+    ) -> Result<Vec<Session>, AppStreamError> {
+        let mut sessions = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .describe_sessions()
+                .fleet_name(fleet)
+                .stack_name(stack)
+                .authentication_type(authentication.clone())
+                .limit(SESSIONS_PAGE)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AppStreamError::new("DescribeSessions", Some(fleet), e))?;
+            sessions.extend(
+                page.sessions().iter().map(|s| {
+                    session_from_sdk(s, self.source("session", s.id().unwrap_or_default()))
+                }),
+            );
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(sessions)
+    }
+}
+
+/// Every session of one fleet: its associated stacks x every authentication type, all
+/// pages, `concurrency` calls at once. Failures are returned beside what was read, so
+/// one failing stack or type never hides the rest.
+pub async fn fleet_sessions<I: FleetInventory>(
+    inventory: &I,
+    fleet: &str,
+    concurrency: usize,
+) -> (Vec<Session>, Vec<AppStreamError>) {
+    let stacks = match inventory.associated_stacks(fleet).await {
+        Ok(stacks) => stacks,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    let queries: Vec<(String, AuthenticationType)> = stacks
+        .iter()
+        .flat_map(|s| {
+            AUTHENTICATION_TYPES
+                .iter()
+                .map(move |a| (s.clone(), a.clone()))
+        })
+        .collect();
+    let results: Vec<Result<Vec<Session>, AppStreamError>> = stream::iter(queries)
+        .map(|(stack, auth)| async move { inventory.sessions(fleet, &stack, auth).await })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut sessions = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(found) => sessions.extend(found),
+            Err(e) => errors.push(e),
+        }
+    }
+    (sessions, errors)
+}
+
+fn time(t: Option<&aws_sdk_appstream::primitives::DateTime>) -> Option<DateTime<Utc>> {
+    t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+}
+
+fn int(v: Option<i32>) -> Attr<i64> {
+    v.map(i64::from).into()
+}
+
+fn string(v: Option<&str>) -> Attr<String> {
+    v.map(str::to_owned).into()
+}
+
+/// Maps the SDK's fleet onto the model, losing nothing a rule reads.
+pub fn fleet_from_sdk(f: &sdk::Fleet, source: Source) -> Fleet {
+    let mut fleet = Fleet::new(f.name().unwrap_or_default(), Origin::Described, source);
+    fleet.arn = f.arn().map(str::to_owned);
+    fleet.display_name = string(f.display_name());
+    fleet.description = string(f.description());
+    fleet.image_name = string(f.image_name());
+    fleet.image_arn = string(f.image_arn());
+    fleet.instance_type = string(f.instance_type());
+    fleet.fleet_type = match f.fleet_type() {
+        None => Attr::Absent,
+        Some(t) => match FleetType::parse(t.as_str()) {
+            Some(t) => Attr::Set(t),
+            None => Attr::unread(
+                "FleetType",
+                UnreadReason::NotInInput(
+                    "the fleet types this version knows (ALWAYS_ON, ON_DEMAND, ELASTIC)",
+                ),
+            ),
+        },
+    };
+    fleet.compute_capacity_status = f.compute_capacity_status().map(|c| ComputeCapacityStatus {
+        desired: c.desired().map(i64::from),
+        running: c.running().map(i64::from),
+        in_use: c.in_use().map(i64::from),
+        available: c.available().map(i64::from),
+        draining: c.draining().map(i64::from),
+        desired_user_sessions: c.desired_user_sessions().map(i64::from),
+        available_user_sessions: c.available_user_sessions().map(i64::from),
+        active_user_sessions: c.active_user_sessions().map(i64::from),
+        actual_user_sessions: c.actual_user_sessions().map(i64::from),
+    });
+    fleet.max_user_duration_in_seconds = int(f.max_user_duration_in_seconds());
+    fleet.disconnect_timeout_in_seconds = int(f.disconnect_timeout_in_seconds());
+    fleet.idle_disconnect_timeout_in_seconds = int(f.idle_disconnect_timeout_in_seconds());
+    fleet.state = f.state().map(|s| s.as_str().to_owned());
+    fleet.vpc_config = f
+        .vpc_config()
+        .map(|v| VpcConfig {
+            subnet_ids: v.subnet_ids.clone().into(),
+            security_group_ids: v.security_group_ids.clone().into(),
+        })
+        .into();
+    fleet.created_time = time(f.created_time());
+    fleet.fleet_errors = f
+        .fleet_errors()
+        .iter()
+        .map(|e| FleetError {
+            error_code: e.error_code().map_or("UNKNOWN", |c| c.as_str()).to_owned(),
+            error_message: e.error_message().map(str::to_owned),
+        })
+        .collect();
+    fleet.enable_default_internet_access = f.enable_default_internet_access().into();
+    fleet.domain_join_info = f
+        .domain_join_info()
+        .map(|d| DomainJoinInfo {
+            directory_name: string(d.directory_name()),
+            organizational_unit_distinguished_name: string(
+                d.organizational_unit_distinguished_name(),
+            ),
+        })
+        .into();
+    fleet.iam_role_arn = string(f.iam_role_arn());
+    fleet.stream_view = f.stream_view().map(|v| v.as_str().to_owned()).into();
+    fleet.platform = f.platform().map(|p| p.as_str().to_owned()).into();
+    fleet.max_concurrent_sessions = int(f.max_concurrent_sessions());
+    fleet.usb_device_filter_strings = f.usb_device_filter_strings.clone().into();
+    fleet.session_script_s3_location = f
+        .session_script_s3_location()
+        .map(|l| {
+            format!(
+                "s3://{}/{}",
+                l.s3_bucket().unwrap_or("?"),
+                l.s3_key().unwrap_or_default()
+            )
+        })
+        .into();
+    fleet.max_sessions_per_instance = int(f.max_sessions_per_instance());
+    fleet.disable_imdsv1 = f.disable_imdsv1().into();
+    fleet.tags = Attr::unread(
+        "Tags",
+        UnreadReason::NotInInput("DescribeFleets output (tags come from ListTagsForResource)"),
+    );
+    fleet
+}
+
+/// Maps the SDK's stack onto the model.
+pub fn stack_from_sdk(s: &sdk::Stack, source: Source) -> Stack {
+    let mut stack = Stack::new(s.name().unwrap_or_default(), Origin::Described, source);
+    stack.arn = s.arn().map(str::to_owned);
+    stack.user_settings = s
+        .user_settings
+        .as_ref()
+        .map(|settings| {
+            settings
+                .iter()
+                .filter_map(|u| {
+                    Some(UserSetting {
+                        action: u.action()?.as_str().to_owned(),
+                        permission: u.permission().map(|p| p.as_str().to_owned()).into(),
+                    })
+                })
+                .collect()
+        })
+        .into();
+    stack.access_endpoints = s
+        .access_endpoints
+        .as_ref()
+        .map(|endpoints| {
+            endpoints
+                .iter()
+                .map(|e| AccessEndpoint {
+                    endpoint_type: e.endpoint_type().map(|t| t.as_str().to_owned()).into(),
+                    vpce_id: string(e.vpce_id()),
+                })
+                .collect()
+        })
+        .into();
+    stack.stack_errors = s
+        .stack_errors()
+        .iter()
+        .map(|e| StackError {
+            error_code: e.error_code().map_or("UNKNOWN", |c| c.as_str()).to_owned(),
+            error_message: e.error_message().map(str::to_owned),
+        })
+        .collect();
+    stack
+}
+
+/// Maps the SDK's session onto the model.
+pub fn session_from_sdk(s: &sdk::Session, source: Source) -> Session {
+    Session {
+        id: s.id().unwrap_or_default().to_owned(),
+        user_id: s.user_id().unwrap_or_default().to_owned(),
+        stack_name: s.stack_name().unwrap_or_default().to_owned(),
+        fleet_name: s.fleet_name().unwrap_or_default().to_owned(),
+        state: s.state().map_or("", |v| v.as_str()).to_owned(),
+        connection_state: s.connection_state().map(|c| c.as_str().to_owned()),
+        start_time: time(s.start_time()),
+        max_expiration_time: time(s.max_expiration_time()),
+        authentication_type: s.authentication_type().map(|a| a.as_str().to_owned()),
+        instance_id: s.instance_id().map(str::to_owned),
+        source,
+    }
+}

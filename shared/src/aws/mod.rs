@@ -1,0 +1,6 @@
+//! The edges to AWS. Each adapter owns its SDK types, NextToken loops and retries, and
+//! hands the rest of the crate only domain types.
+
+pub mod appstream;
+
+pub use appstream::{AppStreamError, AppStreamInventory, FleetInventory};
