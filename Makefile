@@ -2,19 +2,25 @@
 # `make demo` runs the main job; `make test` runs every test (.ci/run calls it).
 
 CARGO ?= cargo
+# The local stack's Python tools (moto server, cargo-lambda, cfn-lint, sam) live in
+# .venv/, installed by scripts/bootstrap.sh.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bootstrap clean
 
 demo: ## Check every sample in events/ against the sample policy.
-	$(CARGO) run --quiet -p streamwarden-cli -- check --fail-on never --policy events/policy.sample.toml events/
+	$(CARGO) run --quiet -p streamwarden-cli -- check --fail-on never --policy events/check/policy.sample.toml events/check/
 
-test: lint ## Everything CI runs.
+test: lint bootstrap ## Everything CI runs.
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bootstrap: ## Python venv with moto server, cargo-lambda, cfn-lint and sam (idempotent).
+	scripts/bootstrap.sh
 
 bench: ## Criterion benchmarks (release build).
 	$(CARGO) bench -p streamwarden --bench evaluate

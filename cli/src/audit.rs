@@ -4,7 +4,7 @@
 
 use crate::output::OutputArgs;
 use anyhow::{Context, bail};
-use aws_config::{BehaviorVersion, Region};
+use aws_config::BehaviorVersion;
 use clap::Args;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ use std::time::Instant;
 use streamwarden::Policy;
 use streamwarden::audit::{AuditOptions, audit};
 use streamwarden::aws::AppStreamInventory;
-use streamwarden::aws::appstream::tune;
+use streamwarden::aws::appstream::appstream_client;
 use streamwarden::error::Location;
 use streamwarden::report::Report;
 
@@ -77,11 +77,7 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         if progress {
             eprint!("auditing AppStream in {region}...");
         }
-        let client = aws_sdk_appstream::Client::from_conf(
-            tune(aws_sdk_appstream::config::Builder::from(&config))
-                .region(Region::new(region.clone()))
-                .build(),
-        );
+        let client = appstream_client(&config, &region);
         let inventory = AppStreamInventory::new(client, region.clone());
         let options = AuditOptions {
             concurrency: args.concurrency,

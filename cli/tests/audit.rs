@@ -20,8 +20,10 @@ fn sample_scenario() -> Scenario {
 
 fn sample_scenario_json() -> Value {
     let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(root().join("events").join(name)).unwrap())
-            .unwrap()
+        serde_json::from_str(
+            &std::fs::read_to_string(root().join("events/check").join(name)).unwrap(),
+        )
+        .unwrap()
     };
     let mut doc = read("describe-fleets.json");
     doc["Stacks"] = read("describe-stacks.json")["Stacks"].clone();
@@ -102,8 +104,8 @@ fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
             "json",
             "--as-of",
             "2026-11-27",
-            "events/describe-fleets.json",
-            "events/describe-stacks.json",
+            "events/check/describe-fleets.json",
+            "events/check/describe-stacks.json",
         ],
         "http://127.0.0.1:9",
     );
@@ -197,7 +199,7 @@ fn audit_without_a_region_says_how_to_set_one() {
 fn audit_with_sessions_reads_every_authentication_type_of_every_associated_stack() {
     let mut doc = sample_scenario_json();
     let mut sessions = serde_json::from_str::<Value>(
-        &std::fs::read_to_string(root().join("events/describe-sessions.json")).unwrap(),
+        &std::fs::read_to_string(root().join("events/check/describe-sessions.json")).unwrap(),
     )
     .unwrap()["Sessions"]
         .clone();

@@ -103,7 +103,7 @@ fn describe_fleets_sample_names_exactly_the_pairs_the_catalog_implies() {
         "--format",
         "json",
         AS_OF,
-        "events/describe-fleets.json",
+        "events/check/describe-fleets.json",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let expected: BTreeSet<(String, String)> = [
@@ -152,7 +152,10 @@ fn describe_fleets_sample_names_exactly_the_pairs_the_catalog_implies() {
             );
         }
         assert_eq!(finding["resource_type"], "fleet");
-        assert_eq!(finding["source"]["file"], "events/describe-fleets.json");
+        assert_eq!(
+            finding["source"]["file"],
+            "events/check/describe-fleets.json"
+        );
         assert!(
             finding["source"]["pointer"]
                 .as_str()
@@ -166,11 +169,11 @@ fn describe_fleets_sample_names_exactly_the_pairs_the_catalog_implies() {
 
 #[test]
 fn all_samples_render_the_same_text_sarif_and_json_as_the_golden_files() {
-    let out = streamwarden(&["check", "--color", "never", AS_OF, "events/"]);
+    let out = streamwarden(&["check", "--color", "never", AS_OF, "events/check/"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     golden("events.txt", &stdout(&out));
 
-    let out = streamwarden(&["check", "--format", "sarif", AS_OF, "events/"]);
+    let out = streamwarden(&["check", "--format", "sarif", AS_OF, "events/check/"]);
     assert_eq!(out.status.code(), Some(1));
     let sarif = json(&out);
     assert_eq!(sarif["version"], "2.1.0");
@@ -193,7 +196,7 @@ fn all_samples_render_the_same_text_sarif_and_json_as_the_golden_files() {
     }
     golden("events.sarif", &stdout(&out));
 
-    let out = streamwarden(&["check", "--format", "json", AS_OF, "events/"]);
+    let out = streamwarden(&["check", "--format", "json", AS_OF, "events/check/"]);
     let report = json(&out);
     assert_eq!(results.len(), report["findings"].as_array().unwrap().len());
     golden("events.json", &stdout(&out));
@@ -207,8 +210,8 @@ fn policy_waivers_move_findings_to_exempted_and_overrides_change_severity() {
         "json",
         AS_OF,
         "--policy",
-        "events/policy.sample.toml",
-        "events/describe-fleets.json",
+        "events/check/policy.sample.toml",
+        "events/check/describe-fleets.json",
     ]);
     let report = json(&out);
     let found = pairs(&report);
@@ -245,8 +248,8 @@ fn policy_waivers_move_findings_to_exempted_and_overrides_change_severity() {
         "--as-of",
         "2100-01-01",
         "--policy",
-        "events/policy.sample.toml",
-        "events/describe-fleets.json",
+        "events/check/policy.sample.toml",
+        "events/check/describe-fleets.json",
     ]);
     let late = json(&out);
     let internet = late["findings"]
@@ -265,7 +268,7 @@ fn policy_waivers_move_findings_to_exempted_and_overrides_change_severity() {
 
 #[test]
 fn fail_on_sets_the_exit_status() {
-    let file = "events/describe-fleets.json";
+    let file = "events/check/describe-fleets.json";
     assert_eq!(
         streamwarden(&["check", "--fail-on", "never", file])
             .status
@@ -289,7 +292,7 @@ fn fail_on_sets_the_exit_status() {
             "check",
             "--fail-on",
             "LOW",
-            "events/create-fleet.cli-input.json"
+            "events/check/create-fleet.cli-input.json"
         ])
         .status
         .code(),
@@ -357,7 +360,7 @@ fn a_broken_policy_exits_two_with_its_line() {
         "check",
         "--policy",
         policy.to_str().unwrap(),
-        "events/describe-fleets.json",
+        "events/check/describe-fleets.json",
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);

@@ -5,14 +5,19 @@
 //! The core is pure: [`policy::evaluate_fleet`] and [`policy::evaluate_stack`] take a
 //! policy, a resource and the current time, and touch no client, clock or environment.
 
+pub mod alert;
 pub mod audit;
+pub mod auditor;
 pub mod aws;
+pub mod config;
 pub mod error;
+pub mod events;
 pub mod finding;
 pub mod inputs;
 pub mod model;
 pub mod policy;
 pub mod report;
+pub mod store;
 
 pub use error::{InputError, PolicyError};
 pub use finding::{Finding, ResourceType, Severity, Source};

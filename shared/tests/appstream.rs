@@ -19,7 +19,7 @@ use streamwarden::inputs::read_document;
 use streamwarden::model::Attr;
 
 fn events(name: &str) -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/").to_owned() + name;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/check/").to_owned() + name;
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -124,7 +124,7 @@ async fn every_fleet_field_the_rules_read_survives_the_sdk_round_trip() {
     let live = inventory(&sim.url()).fleets().await.unwrap();
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../events/describe-fleets.json"
+        "/../events/check/describe-fleets.json"
     ))
     .unwrap();
     let offline = read_document("describe-fleets.json", &text).unwrap().fleets;

@@ -50,6 +50,16 @@ pub fn tune(builder: aws_sdk_appstream::config::Builder) -> aws_sdk_appstream::c
     )
 }
 
+/// An AppStream client for one region, from the shared SDK configuration (credentials,
+/// `AWS_ENDPOINT_URL_APPSTREAM`), with [`tune`]d retries.
+pub fn appstream_client(sdk: &aws_types::SdkConfig, region: &str) -> Client {
+    Client::from_conf(
+        tune(aws_sdk_appstream::config::Builder::from(sdk))
+            .region(aws_types::region::Region::new(region.to_owned()))
+            .build(),
+    )
+}
+
 /// An AppStream call that failed after the SDK's retries.
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}{} failed: {}", resource.as_ref().map(|r| format!(" for {r}")).unwrap_or_default(), summary(source))]
@@ -108,6 +118,8 @@ pub trait FleetInventory {
     async fn fleet(&self, name: &str) -> Result<Option<Fleet>, AppStreamError>;
     /// Every stack, all pages.
     async fn stacks(&self) -> Result<Vec<Stack>, AppStreamError>;
+    /// One stack by name; `None` when it does not exist.
+    async fn stack(&self, name: &str) -> Result<Option<Stack>, AppStreamError>;
     /// The tags of a fleet or stack ARN.
     async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, AppStreamError>;
     /// The stacks a fleet is associated with.
@@ -219,6 +231,20 @@ impl FleetInventory for AppStreamInventory {
             }
         }
         Ok(stacks)
+    }
+
+    async fn stack(&self, name: &str) -> Result<Option<Stack>, AppStreamError> {
+        match self.client.describe_stacks().names(name).send().await {
+            Ok(page) => Ok(page
+                .stacks()
+                .iter()
+                .find(|s| s.name() == Some(name))
+                .map(|s| stack_from_sdk(s, self.source("stack", name)))),
+            Err(e) => {
+                let e = AppStreamError::new("DescribeStacks", Some(name), e);
+                if e.is_not_found() { Ok(None) } else { Err(e) }
+            }
+        }
     }
 
     async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, AppStreamError> {

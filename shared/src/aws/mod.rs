@@ -2,5 +2,9 @@
 //! hands the rest of the crate only domain types.
 
 pub mod appstream;
+pub mod dynamodb;
+pub mod sns;
 
 pub use appstream::{AppStreamError, AppStreamInventory, FleetInventory};
+pub use dynamodb::DynamoStore;
+pub use sns::{AlertPublisher, PublishError, SnsPublisher};

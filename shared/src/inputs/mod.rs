@@ -478,6 +478,26 @@ fn mark_unchanged(fleet: &mut Fleet, node: &Node<'_>, deleted: &[String]) {
     }
 }
 
+/// Reads the fleet of a CreateFleet or UpdateFleet request (CloudTrail
+/// `requestParameters` or CLI JSON), with UpdateFleet's "unchanged" semantics.
+pub fn fleet_from_request(file: &str, params: &Value, update: bool) -> Result<Fleet, InputError> {
+    let node = Node::root(params, file, Mode::Api);
+    let mut doc = Document::new(if update {
+        DocumentKind::UpdateFleetRequest
+    } else {
+        DocumentKind::CreateFleetRequest
+    });
+    push_fleet_request(&node, update, &mut doc);
+    match (doc.fleets.pop(), doc.errors.pop()) {
+        (Some(fleet), _) => Ok(fleet),
+        (None, Some(error)) => Err(error),
+        (None, None) => Err(InputError::Missing {
+            location: node.location(),
+            field: "Name",
+        }),
+    }
+}
+
 /// Reads CloudTrail records: a log file, one record, or an EventBridge event around one.
 fn read_cloudtrail(root: &Node<'_>, doc: &mut Document) -> Result<(), InputError> {
     let records = if let Some(records) = root.get("Records") {

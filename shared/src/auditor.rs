@@ -1,0 +1,694 @@
+//! The fleet-auditor service: evaluates what an event touched, diffs it with the stored
+//! compliance state, commits the change with its history (conditionally, so redelivered
+//! events and overlapping invocations never duplicate anything), and alerts once per
+//! change.
+//!
+//! Alerts use a transactional outbox: the rendered alert is committed with the state,
+//! published, then cleared. A publish that fails leaves it in the state, and the next
+//! invocation that reads the state (the retry, or the next sweep) sends it.
+
+use crate::alert::{Alert, AlertFinding, Change, Trigger, render};
+use crate::audit::{AuditOptions, audit};
+use crate::aws::{AlertPublisher, AppStreamError, FleetInventory, PublishError};
+use crate::events::{ApiCall, AuditorEvent};
+use crate::finding::{Finding, ResourceType};
+use crate::inputs::fleet_from_request;
+use crate::model::Attr;
+use crate::policy::{Policy, evaluate_fleet, evaluate_stack};
+use crate::store::records::Outbox;
+use crate::store::{
+    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, StoredFinding,
+    TriggerRecord,
+};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::{StreamExt, stream};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use tracing::{info, warn};
+
+/// Rules a described fleet cannot show (they judge the request's ComputeCapacity), kept
+/// from the request when the fleet is also described.
+const REQUEST_RULES: &[&str] = &["FLEET-MULTI-SESSION-CAPACITY", "FLEET-ELASTIC-CAPACITY"];
+
+const DESCRIBED: &str = "described";
+const REQUEST: &str = "request";
+
+/// Why an invocation failed. `error_type` is stable, for alarms and dead-letter triage.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditorError {
+    #[error(transparent)]
+    AppStream(Box<AppStreamError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error("event {event_id}: requestParameters has no {field}")]
+    MissingParameter {
+        event_id: String,
+        field: &'static str,
+    },
+    #[error(
+        "event {event_id} comes from region {region}, which is not in STREAMWARDEN_REGIONS ({configured})"
+    )]
+    UnknownRegion {
+        event_id: String,
+        region: String,
+        configured: String,
+    },
+    #[error(
+        "{resource}: the state kept changing under concurrent invocations; giving up after {attempts} attempts"
+    )]
+    Contended { resource: String, attempts: u32 },
+    #[error("sweep finished with {} failure(s): {}", failures.len(), failures.join("; "))]
+    Partial { failures: Vec<String> },
+}
+
+impl From<AppStreamError> for AuditorError {
+    fn from(error: AppStreamError) -> Self {
+        AuditorError::AppStream(Box::new(error))
+    }
+}
+
+impl AuditorError {
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            AuditorError::AppStream(e) if e.is_throttling() => "AppStreamThrottled",
+            AuditorError::AppStream(_) => "AppStreamError",
+            AuditorError::Store(_) => "StoreError",
+            AuditorError::Publish(_) => "PublishError",
+            AuditorError::MissingParameter { .. } => "MalformedEvent",
+            AuditorError::UnknownRegion { .. } => "UnknownRegion",
+            AuditorError::Contended { .. } => "Contended",
+            AuditorError::Partial { .. } => "PartialFailure",
+        }
+    }
+}
+
+/// What one invocation did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Fleets and stacks evaluated.
+    pub evaluated: usize,
+    /// State commits (each with its history items).
+    pub commits: usize,
+    /// Alerts published.
+    pub alerts: usize,
+    /// Why nothing was done, when nothing was (a failed API call, a resource gone).
+    pub skipped: Option<String>,
+}
+
+/// The service, generic over its ports so it runs on the real AWS adapters in the Lambda
+/// and on the simulator and moto in tests.
+pub struct FleetAuditor<I, S, P> {
+    inventories: BTreeMap<String, I>,
+    store: S,
+    publisher: P,
+    policy: Policy,
+    retention: Duration,
+    concurrency: usize,
+}
+
+impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetAuditor<I, S, P> {
+    /// `inventories` holds one AppStream inventory per configured region.
+    pub fn new(
+        inventories: BTreeMap<String, I>,
+        store: S,
+        publisher: P,
+        policy: Policy,
+        retention_days: u32,
+    ) -> Self {
+        FleetAuditor {
+            inventories,
+            store,
+            publisher,
+            policy,
+            retention: Duration::days(i64::from(retention_days)),
+            concurrency: 8,
+        }
+    }
+
+    pub async fn handle(
+        &self,
+        event: AuditorEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AuditorError> {
+        match event {
+            AuditorEvent::Schedule { id, account, time } => {
+                let trigger = TriggerRecord {
+                    kind: "schedule".to_owned(),
+                    id,
+                    time,
+                    event_name: None,
+                    principal: None,
+                    source_ip: None,
+                };
+                self.sweep(&trigger, &account, now).await
+            }
+            AuditorEvent::ApiCall(call) => self.api_call(&call, now).await,
+        }
+    }
+
+    fn inventory(&self, call: &ApiCall) -> Result<&I, AuditorError> {
+        self.inventories
+            .get(&call.region)
+            .ok_or_else(|| AuditorError::UnknownRegion {
+                event_id: call.event_id.clone(),
+                region: call.region.clone(),
+                configured: self
+                    .inventories
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    async fn api_call(&self, call: &ApiCall, now: DateTime<Utc>) -> Result<Outcome, AuditorError> {
+        let mut outcome = Outcome::default();
+        if let Some(code) = &call.error_code {
+            outcome.skipped = Some(format!(
+                "{} failed with {code}: nothing changed",
+                call.event_name
+            ));
+            return Ok(outcome);
+        }
+        let trigger = TriggerRecord {
+            kind: "cloudtrail".to_owned(),
+            id: call.event_id.clone(),
+            time: call.time,
+            event_name: Some(call.event_name.clone()),
+            principal: Some(call.principal.clone()),
+            source_ip: call.source_ip.clone(),
+        };
+        let inventory = self.inventory(call)?;
+        let param = |field: &'static str| {
+            call.parameter(field)
+                .map(str::to_owned)
+                .ok_or_else(|| AuditorError::MissingParameter {
+                    event_id: call.event_id.clone(),
+                    field,
+                })
+        };
+        let mut targets: Vec<(ResourceType, String)> = Vec::new();
+        match call.event_name.as_str() {
+            "DeleteFleet" | "DeleteStack" => {
+                let resource_type = if call.event_name == "DeleteFleet" {
+                    ResourceType::Fleet
+                } else {
+                    ResourceType::Stack
+                };
+                let key = ResourceKey::new(&call.region, resource_type, &param("name")?);
+                let change = self
+                    .reconcile(
+                        &call.account,
+                        &key,
+                        BTreeMap::new(),
+                        &[],
+                        true,
+                        &trigger,
+                        None,
+                        now,
+                    )
+                    .await?;
+                record(&mut outcome, change);
+                return Ok(outcome);
+            }
+            "CreateStack" | "UpdateStack" => targets.push((ResourceType::Stack, param("name")?)),
+            "AssociateFleet" | "DisassociateFleet" => {
+                targets.push((ResourceType::Fleet, param("fleetName")?));
+                targets.push((ResourceType::Stack, param("stackName")?));
+            }
+            _ => targets.push((ResourceType::Fleet, param("name")?)),
+        }
+        for (resource_type, name) in targets {
+            let key = ResourceKey::new(&call.region, resource_type, &name);
+            let (current, sources) = match resource_type {
+                ResourceType::Fleet => self.fleet_findings(inventory, call, &name, now).await?,
+                _ => self.stack_findings(inventory, &name, now).await?,
+            };
+            let Some(current) = current else {
+                outcome.skipped = Some(format!(
+                    "{} {name} not found in {}",
+                    resource_type.as_str(),
+                    call.region
+                ));
+                continue;
+            };
+            outcome.evaluated += 1;
+            let change = self
+                .reconcile(
+                    &call.account,
+                    &key,
+                    current,
+                    &sources,
+                    false,
+                    &trigger,
+                    None,
+                    now,
+                )
+                .await?;
+            record(&mut outcome, change);
+        }
+        Ok(outcome)
+    }
+
+    /// The fleet's findings: the fleet as described, plus (Create/UpdateFleet) what only
+    /// the request shows. `None` when the fleet does not exist and no request says more.
+    async fn fleet_findings(
+        &self,
+        inventory: &I,
+        call: &ApiCall,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<Current>, Vec<&'static str>), AuditorError> {
+        let described = inventory.fleet(name).await?;
+        let mut current: Option<Current> = None;
+        if let Some(mut fleet) = described {
+            let mut evaluation = evaluate_fleet(&self.policy, &fleet, now);
+            let wants_tags =
+                !evaluation.findings.is_empty() || !self.policy.fleet.required_tags.is_empty();
+            if wants_tags && let Some(arn) = fleet.arn.clone() {
+                match inventory.tags(&arn).await {
+                    Ok(tags) => {
+                        fleet.tags = Attr::Set(tags);
+                        evaluation = evaluate_fleet(&self.policy, &fleet, now);
+                    }
+                    Err(e) => {
+                        warn!(fleet = %name, error = %e, "tags unavailable; tag waivers not applied")
+                    }
+                }
+            }
+            current = Some(
+                evaluation
+                    .findings
+                    .into_iter()
+                    .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
+                    .collect(),
+            );
+        }
+        let mut sources = vec![DESCRIBED];
+        let update = call.event_name == "UpdateFleet";
+        if update || call.event_name == "CreateFleet" {
+            match fleet_from_request(
+                &format!("cloudtrail:{}", call.event_id),
+                &call.request,
+                update,
+            ) {
+                Ok(request) => {
+                    sources.push(REQUEST);
+                    let described = current.is_some();
+                    let found = current.get_or_insert_with(BTreeMap::new);
+                    for finding in evaluate_fleet(&self.policy, &request, now).findings {
+                        if !found.contains_key(finding.rule_id)
+                            && (!described || REQUEST_RULES.contains(&finding.rule_id))
+                        {
+                            found.insert(finding.rule_id.to_owned(), (finding, REQUEST));
+                        }
+                    }
+                }
+                Err(e) => {
+                    warn!(fleet = %name, error = %e, "requestParameters unreadable; auditing the described fleet only")
+                }
+            }
+        }
+        Ok((current, sources))
+    }
+
+    async fn stack_findings(
+        &self,
+        inventory: &I,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<Current>, Vec<&'static str>), AuditorError> {
+        let Some(mut stack) = inventory.stack(name).await? else {
+            return Ok((None, vec![DESCRIBED]));
+        };
+        let mut evaluation = evaluate_stack(&self.policy, &stack, now);
+        if !evaluation.findings.is_empty()
+            && let Some(arn) = stack.arn.clone()
+        {
+            match inventory.tags(&arn).await {
+                Ok(tags) => {
+                    stack.tags = Attr::Set(tags);
+                    evaluation = evaluate_stack(&self.policy, &stack, now);
+                }
+                Err(e) => {
+                    warn!(stack = %name, error = %e, "tags unavailable; tag waivers not applied")
+                }
+            }
+        }
+        let current = evaluation
+            .findings
+            .into_iter()
+            .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
+            .collect();
+        Ok((Some(current), vec![DESCRIBED]))
+    }
+
+    /// The scheduled sweep: every fleet and stack of every configured region. One bad
+    /// resource or region is reported and the rest still complete.
+    async fn sweep(
+        &self,
+        trigger: &TriggerRecord,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AuditorError> {
+        let mut outcome = Outcome::default();
+        let mut failures = Vec::new();
+        let options = AuditOptions {
+            concurrency: self.concurrency,
+            sessions: false,
+        };
+        for (region, inventory) in &self.inventories {
+            let result = audit(inventory, &self.policy, now, options).await;
+            let fleets_listed = !result
+                .errors
+                .iter()
+                .any(|e| e.operation == "DescribeFleets");
+            let stacks_listed = !result
+                .errors
+                .iter()
+                .any(|e| e.operation == "DescribeStacks");
+            failures.extend(result.errors.iter().map(|e| format!("{region}: {e}")));
+            outcome.evaluated += result.fleets.len() + result.stacks.len();
+
+            let stored: HashMap<ResourceKey, ResourceState> =
+                match self.store.noncompliant(Some(region)).await {
+                    Ok(states) => states.into_iter().map(|s| (s.key(), s)).collect(),
+                    Err(e) => {
+                        failures.push(format!("{region}: {e}"));
+                        continue;
+                    }
+                };
+            let live: BTreeSet<ResourceKey> = result
+                .fleets
+                .iter()
+                .map(|f| ResourceKey::new(region, ResourceType::Fleet, &f.name))
+                .chain(
+                    result
+                        .stacks
+                        .iter()
+                        .map(|s| ResourceKey::new(region, ResourceType::Stack, &s.name)),
+                )
+                .collect();
+            let mut current: BTreeMap<ResourceKey, Current> = BTreeMap::new();
+            for finding in result.evaluation.findings {
+                let key = ResourceKey::new(region, finding.resource_type, &finding.resource);
+                current
+                    .entry(key)
+                    .or_default()
+                    .insert(finding.rule_id.to_owned(), (finding, DESCRIBED));
+            }
+            let mut work: Vec<(ResourceKey, Current, bool)> = Vec::new();
+            for key in stored.keys() {
+                let listed = match key.resource_type {
+                    ResourceType::Fleet => fleets_listed,
+                    _ => stacks_listed,
+                };
+                if !current.contains_key(key) && listed {
+                    work.push((key.clone(), BTreeMap::new(), !live.contains(key)));
+                }
+            }
+            work.extend(
+                current
+                    .into_iter()
+                    .map(|(key, findings)| (key, findings, false)),
+            );
+
+            let results: Vec<Result<Option<Change>, AuditorError>> = stream::iter(work)
+                .map(|(key, findings, deleted)| {
+                    let prefetched = stored.get(&key).cloned();
+                    async move {
+                        self.reconcile(
+                            account,
+                            &key,
+                            findings,
+                            &[DESCRIBED],
+                            deleted,
+                            trigger,
+                            prefetched.map(Some),
+                            now,
+                        )
+                        .await
+                        .map_err(|e| AuditorError::Partial {
+                            failures: vec![format!(
+                                "{} {}: {e}",
+                                key.resource_type.as_str(),
+                                key.name
+                            )],
+                        })
+                    }
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            for result in results {
+                match result {
+                    Ok(change) => record(&mut outcome, change),
+                    Err(AuditorError::Partial { failures: f }) => failures.extend(f),
+                    Err(e) => failures.push(e.to_string()),
+                }
+            }
+        }
+        info!(
+            evaluated = outcome.evaluated,
+            commits = outcome.commits,
+            alerts = outcome.alerts,
+            failures = failures.len(),
+            "sweep done"
+        );
+        if failures.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(AuditorError::Partial { failures })
+        }
+    }
+
+    /// Brings the stored state of one resource to `current` and alerts on the change.
+    /// `sources` are the kinds of findings this evaluation can resolve; `prefetched` is a
+    /// state already read (`Some(None)`: known absent).
+    #[allow(clippy::too_many_arguments)]
+    async fn reconcile(
+        &self,
+        account: &str,
+        key: &ResourceKey,
+        current: Current,
+        sources: &[&str],
+        deleted: bool,
+        trigger: &TriggerRecord,
+        mut prefetched: Option<Option<ResourceState>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Change>, AuditorError> {
+        const ATTEMPTS: u32 = 4;
+        for _ in 0..ATTEMPTS {
+            let stored = match prefetched.take() {
+                Some(state) => state,
+                None => self.store.state(key).await?,
+            };
+            if let Some(state) = &stored
+                && let Some(outbox) = &state.outbox
+            {
+                self.flush(key, outbox).await?;
+            }
+            let old = stored
+                .as_ref()
+                .map(|s| s.findings.clone())
+                .unwrap_or_default();
+            let (findings, mut change) = diff(&old, &current, sources, deleted, now);
+            if findings == old {
+                return Ok(None);
+            }
+            change.account = account.to_owned();
+            change.region = key.region.clone();
+            change.resource_type = key.resource_type;
+            change.resource = key.name.clone();
+            change.deleted = deleted;
+            change.trigger = alert_trigger(trigger);
+            let version = stored.as_ref().map(|s| s.version);
+            let mut state = ResourceState::new(key, findings, version.unwrap_or(0) + 1, now);
+            let alert = (!change.is_empty()).then(|| render(&change));
+            state.outbox = alert.as_ref().map(|a| Outbox {
+                id: format!("{}#{}", trigger.id, state.version),
+                subject: a.subject.clone(),
+                message: a.message.clone(),
+                attributes: a.attributes.clone(),
+            });
+            let history = self.history(key, &change, trigger, now);
+            match self.store.commit(&state, version, &history).await? {
+                Commit::Conflict => continue,
+                Commit::Written => {
+                    if let Some(outbox) = &state.outbox {
+                        self.flush(key, outbox).await?;
+                    }
+                    return Ok(Some(change));
+                }
+            }
+        }
+        Err(AuditorError::Contended {
+            resource: format!("{} {}", key.resource_type.as_str(), key.name),
+            attempts: ATTEMPTS,
+        })
+    }
+
+    async fn flush(&self, key: &ResourceKey, outbox: &Outbox) -> Result<(), AuditorError> {
+        let alert = Alert {
+            subject: outbox.subject.clone(),
+            message: outbox.message.clone(),
+            attributes: outbox.attributes.clone(),
+        };
+        self.publisher.publish(&alert).await?;
+        self.store.clear_outbox(key, &outbox.id).await?;
+        info!(resource = %key.name, alert = %outbox.id, "alert published");
+        Ok(())
+    }
+
+    fn history(
+        &self,
+        key: &ResourceKey,
+        change: &Change,
+        trigger: &TriggerRecord,
+        now: DateTime<Utc>,
+    ) -> Vec<HistoryRecord> {
+        let ttl = (now + self.retention).timestamp();
+        let record = |f: &AlertFinding, kind: &str, previous| HistoryRecord {
+            pk: key.pk(),
+            sk: HistoryRecord::sort_key(trigger, &f.rule_id),
+            rule_id: f.rule_id.clone(),
+            change: kind.to_owned(),
+            severity: f.severity,
+            previous_severity: previous,
+            message: f.message.clone(),
+            trigger: trigger.clone(),
+            ttl,
+        };
+        change
+            .opened
+            .iter()
+            .map(|f| record(f, "opened", None))
+            .chain(
+                change
+                    .raised
+                    .iter()
+                    .map(|(f, before)| record(f, "raised", Some(*before))),
+            )
+            .chain(change.resolved.iter().map(|f| record(f, "resolved", None)))
+            .collect()
+    }
+}
+
+/// Current findings of one resource by rule ID, with their source.
+type Current = BTreeMap<String, (Finding, &'static str)>;
+
+fn record(outcome: &mut Outcome, change: Option<Change>) {
+    if let Some(change) = change {
+        outcome.commits += 1;
+        if !change.is_empty() {
+            outcome.alerts += 1;
+        }
+    }
+}
+
+fn alert_trigger(trigger: &TriggerRecord) -> Trigger {
+    match trigger.kind.as_str() {
+        "schedule" => Trigger::Schedule { time: trigger.time },
+        _ => Trigger::ApiCall {
+            event_id: trigger.id.clone(),
+            event_name: trigger.event_name.clone().unwrap_or_default(),
+            principal: trigger.principal.clone().unwrap_or_default(),
+            source_ip: trigger.source_ip.clone(),
+            time: trigger.time,
+        },
+    }
+}
+
+fn from_finding(f: &Finding, since: Option<DateTime<Utc>>) -> AlertFinding {
+    AlertFinding {
+        rule_id: f.rule_id.to_owned(),
+        severity: f.severity,
+        title: f.title.to_owned(),
+        message: f.message.clone(),
+        remediation: f.remediation.to_owned(),
+        since,
+    }
+}
+
+fn from_stored(rule_id: &str, f: &StoredFinding) -> AlertFinding {
+    AlertFinding {
+        rule_id: rule_id.to_owned(),
+        severity: f.severity,
+        title: f.title.clone(),
+        message: f.message.clone(),
+        remediation: f.remediation.clone(),
+        since: Some(f.opened_at),
+    }
+}
+
+/// The new stored findings and what changed. A message that changes while the severity
+/// does not (live counts in a capacity finding) keeps the stored one: no write, no alert.
+fn diff(
+    old: &BTreeMap<String, StoredFinding>,
+    current: &Current,
+    sources: &[&str],
+    deleted: bool,
+    now: DateTime<Utc>,
+) -> (BTreeMap<String, StoredFinding>, Change) {
+    let mut change = Change {
+        account: String::new(),
+        region: String::new(),
+        resource_type: ResourceType::Fleet,
+        resource: String::new(),
+        opened: Vec::new(),
+        resolved: Vec::new(),
+        raised: Vec::new(),
+        unchanged: Vec::new(),
+        deleted,
+        trigger: Trigger::Schedule { time: now },
+    };
+    let mut findings = BTreeMap::new();
+    for (rule_id, (finding, source)) in current {
+        match old.get(rule_id) {
+            None => {
+                change.opened.push(from_finding(finding, Some(now)));
+                findings.insert(
+                    rule_id.clone(),
+                    StoredFinding {
+                        severity: finding.severity,
+                        title: finding.title.to_owned(),
+                        message: finding.message.clone(),
+                        remediation: finding.remediation.to_owned(),
+                        opened_at: now,
+                        source: (*source).to_owned(),
+                    },
+                );
+            }
+            Some(previous) => {
+                let mut kept = previous.clone();
+                if finding.severity > previous.severity {
+                    change.raised.push((
+                        from_finding(finding, Some(previous.opened_at)),
+                        previous.severity,
+                    ));
+                    kept.severity = finding.severity;
+                    kept.message = finding.message.clone();
+                } else {
+                    if finding.severity < previous.severity {
+                        kept.severity = finding.severity;
+                    }
+                    change.unchanged.push(from_stored(rule_id, &kept));
+                }
+                findings.insert(rule_id.clone(), kept);
+            }
+        }
+    }
+    for (rule_id, previous) in old {
+        if current.contains_key(rule_id) {
+            continue;
+        }
+        if deleted || sources.contains(&previous.source.as_str()) {
+            change.resolved.push(from_stored(rule_id, previous));
+        } else {
+            change.unchanged.push(from_stored(rule_id, previous));
+            findings.insert(rule_id.clone(), previous.clone());
+        }
+    }
+    (findings, change)
+}

@@ -1,0 +1,168 @@
+//! Function configuration from the environment, read once per cold start. Missing or
+//! invalid settings fail the cold start with a message naming the variable.
+
+use crate::error::PolicyError;
+use crate::policy::Policy;
+
+/// Settings shared by the functions.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `STREAMWARDEN_TABLE`: the DynamoDB table.
+    pub table: String,
+    /// `STREAMWARDEN_TOPIC_ARN`: the SNS topic for alerts.
+    pub topic_arn: String,
+    /// `STREAMWARDEN_REGIONS`: regions to audit (comma list); default the function's
+    /// region (`AWS_REGION`).
+    pub regions: Vec<String>,
+    /// `STREAMWARDEN_RETENTION_DAYS`: how long history and sessions are kept (TTL).
+    pub retention_days: u32,
+    /// `STREAMWARDEN_POLICY`: a policy file in the deployment package; default built in.
+    pub policy: Policy,
+}
+
+/// A setting that is missing or invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set; the template sets it (see README, Configuration)")]
+    Missing(&'static str),
+    #[error("{name} is {value:?}: {reason}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("STREAMWARDEN_POLICY: {0}")]
+    Policy(#[from] PolicyError),
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let table = get("STREAMWARDEN_TABLE").ok_or(ConfigError::Missing("STREAMWARDEN_TABLE"))?;
+        let topic_arn =
+            get("STREAMWARDEN_TOPIC_ARN").ok_or(ConfigError::Missing("STREAMWARDEN_TOPIC_ARN"))?;
+        if !topic_arn.starts_with("arn:") {
+            return Err(ConfigError::Invalid {
+                name: "STREAMWARDEN_TOPIC_ARN",
+                value: topic_arn,
+                reason: "expected an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)",
+            });
+        }
+        let regions: Vec<String> = match get("STREAMWARDEN_REGIONS") {
+            Some(list) => list
+                .split(',')
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .collect(),
+            None => get("AWS_REGION").into_iter().collect(),
+        };
+        if regions.is_empty() {
+            return Err(ConfigError::Missing("STREAMWARDEN_REGIONS (or AWS_REGION)"));
+        }
+        if let Some(bad) = regions.iter().find(|r| {
+            !r.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        }) {
+            return Err(ConfigError::Invalid {
+                name: "STREAMWARDEN_REGIONS",
+                value: bad.clone(),
+                reason: "expected region names such as eu-west-1, separated by commas",
+            });
+        }
+        let retention_days = match get("STREAMWARDEN_RETENTION_DAYS") {
+            None => 400,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|d| *d > 0)
+                .ok_or(ConfigError::Invalid {
+                    name: "STREAMWARDEN_RETENTION_DAYS",
+                    value: v,
+                    reason: "expected a whole number of days, at least 1",
+                })?,
+        };
+        let policy = match get("STREAMWARDEN_POLICY") {
+            None => Policy::builtin(),
+            Some(path) => Policy::load(&path)?,
+        };
+        Ok(Config {
+            table,
+            topic_arn,
+            regions,
+            retention_days,
+            policy,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 3] = [
+        ("STREAMWARDEN_TABLE", "t"),
+        (
+            "STREAMWARDEN_TOPIC_ARN",
+            "arn:aws:sns:eu-west-1:123456789012:alerts",
+        ),
+        ("AWS_REGION", "eu-west-1"),
+    ];
+
+    #[test]
+    fn defaults_are_the_function_region_400_days_and_the_builtin_policy() {
+        let c = Config::from_lookup(lookup(&BASE)).unwrap();
+        assert_eq!(c.regions, ["eu-west-1"]);
+        assert_eq!(c.retention_days, 400);
+        assert_eq!(c.policy.origin, Policy::builtin().origin);
+    }
+
+    #[test]
+    fn regions_are_a_comma_list() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("STREAMWARDEN_REGIONS", "eu-west-1, us-east-1,"));
+        assert_eq!(
+            Config::from_lookup(lookup(&pairs)).unwrap().regions,
+            ["eu-west-1", "us-east-1"]
+        );
+    }
+
+    #[test]
+    fn missing_and_invalid_settings_name_the_variable() {
+        let e = Config::from_lookup(lookup(&BASE[1..]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("STREAMWARDEN_TABLE"), "{e}");
+        for (name, value) in [
+            ("STREAMWARDEN_TOPIC_ARN", "alerts"),
+            ("STREAMWARDEN_RETENTION_DAYS", "forever"),
+            ("STREAMWARDEN_RETENTION_DAYS", "0"),
+            ("STREAMWARDEN_REGIONS", "EU West"),
+            ("STREAMWARDEN_POLICY", "/no/such/policy.toml"),
+        ] {
+            let mut pairs: Vec<(&str, &str)> =
+                BASE.iter().copied().filter(|(k, _)| *k != name).collect();
+            pairs.push((name, value));
+            let e = Config::from_lookup(lookup(&pairs)).unwrap_err().to_string();
+            assert!(e.contains(name), "{name}={value}: {e}");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The compliance store: what the table holds, its keys and attribute names, and the
+//! port the services use. The DynamoDB adapter is [`crate::aws::dynamodb`].
+//!
+//! One table, on-demand. Access patterns, each a GetItem or a Query (never a Scan):
+//! 1. current compliance of one resource: GetItem `PK = RES#<region>#<type>#<name>`,
+//!    `SK = STATE`; every non-compliant resource: Query the sparse index `gsi1`
+//!    (`GSI1PK = NONCOMPLIANT`), which holds only states with open findings;
+//! 2. finding history of one resource, newest first: Query `PK`, `SK` begins with
+//!    `HIST#`, descending.
+
+pub mod records;
+
+pub use records::{HistoryRecord, ResourceState, StoredFinding, TriggerRecord};
+
+use crate::finding::ResourceType;
+use std::future::Future;
+
+/// Attribute and index names, shared by the adapter, the template test and the docs.
+pub mod schema {
+    pub const PK: &str = "PK";
+    pub const SK: &str = "SK";
+    pub const GSI1: &str = "gsi1";
+    pub const GSI1_PK: &str = "GSI1PK";
+    pub const GSI1_SK: &str = "GSI1SK";
+    pub const TTL: &str = "ttl";
+    pub const STATE_SK: &str = "STATE";
+    pub const HISTORY_PREFIX: &str = "HIST#";
+    pub const NONCOMPLIANT: &str = "NONCOMPLIANT";
+}
+
+/// A fleet or stack in one region: the partition of its state and history.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceKey {
+    pub region: String,
+    pub resource_type: ResourceType,
+    pub name: String,
+}
+
+impl ResourceKey {
+    pub fn new(region: &str, resource_type: ResourceType, name: &str) -> Self {
+        ResourceKey {
+            region: region.to_owned(),
+            resource_type,
+            name: name.to_owned(),
+        }
+    }
+
+    /// The partition key.
+    pub fn pk(&self) -> String {
+        format!(
+            "RES#{}#{}#{}",
+            self.region,
+            self.resource_type.as_str(),
+            self.name
+        )
+    }
+}
+
+/// The result of a conditional commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    Written,
+    /// Someone else changed the state first (an overlapping invocation): read again.
+    Conflict,
+}
+
+/// A store call that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB {operation} on table {table} failed: {source}")]
+    DynamoDb {
+        operation: &'static str,
+        table: String,
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
+    #[error("DynamoDB request for table {table} could not be built: {source}")]
+    Build {
+        table: String,
+        #[source]
+        source: aws_sdk_dynamodb::error::BuildError,
+    },
+    #[error("item {key} in table {table} is not a valid {what}: {source}")]
+    Corrupt {
+        table: String,
+        key: String,
+        what: &'static str,
+        #[source]
+        source: serde_dynamo::Error,
+    },
+}
+
+/// Where compliance state and history live.
+pub trait FindingStore {
+    /// The stored state of one resource, if any.
+    fn state(
+        &self,
+        key: &ResourceKey,
+    ) -> impl Future<Output = Result<Option<ResourceState>, StoreError>> + Send;
+
+    /// Writes the new state and its history items atomically, if the stored version is
+    /// still `expected_version` (`None`: no state yet). History items are written only
+    /// if new, so a redelivered event never duplicates them.
+    fn commit(
+        &self,
+        state: &ResourceState,
+        expected_version: Option<u64>,
+        history: &[HistoryRecord],
+    ) -> impl Future<Output = Result<Commit, StoreError>> + Send;
+
+    /// Marks the pending alert of a state as sent (if it is still the one given).
+    fn clear_outbox(
+        &self,
+        key: &ResourceKey,
+        alert_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every resource with open findings (the sparse index), in one region or all.
+    fn noncompliant(
+        &self,
+        region: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<ResourceState>, StoreError>> + Send;
+
+    /// The history of one resource, newest first.
+    fn history(
+        &self,
+        key: &ResourceKey,
+        limit: Option<i32>,
+    ) -> impl Future<Output = Result<Vec<HistoryRecord>, StoreError>> + Send;
+}

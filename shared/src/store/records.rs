@@ -1,0 +1,135 @@
+//! The items of the compliance table, as serde records (mapped to AttributeValues by
+//! serde_dynamo in the adapter).
+
+use super::{ResourceKey, schema};
+use crate::finding::{ResourceType, Severity};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One open finding as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFinding {
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub remediation: String,
+    pub opened_at: DateTime<Utc>,
+    /// `described` (the resource as it is) or `request` (seen only in a Create/Update
+    /// request: sweeps do not resolve it, the next request or a deletion does).
+    pub source: String,
+}
+
+/// Who or what caused a change, as stored in history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerRecord {
+    /// `schedule` or `cloudtrail`.
+    pub kind: String,
+    /// The CloudTrail event ID, or the scheduled event's ID.
+    pub id: String,
+    pub time: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+}
+
+/// The alert a committed change still has to send (transactional outbox).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAlert {
+    pub id: String,
+    pub subject: String,
+    pub message: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The current compliance of one resource (`SK = STATE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceState {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub region: String,
+    pub resource_type: ResourceType,
+    pub resource: String,
+    /// Open findings by rule ID.
+    pub findings: BTreeMap<String, StoredFinding>,
+    /// Bumped on every commit; commits are conditional on it.
+    pub version: u64,
+    pub updated_at: DateTime<Utc>,
+    /// Set only while findings are open: the sparse non-compliance index.
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1_pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1_sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<PendingAlert>,
+}
+
+pub use PendingAlert as Outbox;
+
+impl ResourceState {
+    /// A state with the given open findings, indexed as non-compliant when any is open.
+    pub fn new(
+        key: &ResourceKey,
+        findings: BTreeMap<String, StoredFinding>,
+        version: u64,
+        updated_at: DateTime<Utc>,
+    ) -> Self {
+        let worst = findings.values().map(|f| f.severity).max();
+        ResourceState {
+            pk: key.pk(),
+            sk: schema::STATE_SK.to_owned(),
+            region: key.region.clone(),
+            resource_type: key.resource_type,
+            resource: key.name.clone(),
+            gsi1_pk: worst.map(|_| schema::NONCOMPLIANT.to_owned()),
+            // Highest severity first when the index is read in ascending order.
+            gsi1_sk: worst.map(|s| format!("{}#{}#{}", 9 - s as u8, key.region, key.name)),
+            findings,
+            version,
+            updated_at,
+            outbox: None,
+        }
+    }
+
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey::new(&self.region, self.resource_type, &self.resource)
+    }
+}
+
+/// One change of one finding (`SK = HIST#<time>#<trigger id>#<rule>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRecord {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub rule_id: String,
+    /// `opened`, `resolved` or `raised`.
+    pub change: String,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_severity: Option<Severity>,
+    pub message: String,
+    pub trigger: TriggerRecord,
+    /// Expiry (epoch seconds) for DynamoDB TTL.
+    pub ttl: i64,
+}
+
+impl HistoryRecord {
+    /// The sort key: time first (newest-first queries), then the trigger and the rule,
+    /// so the same event never writes the same history twice.
+    pub fn sort_key(trigger: &TriggerRecord, rule_id: &str) -> String {
+        format!(
+            "{}{}#{}#{}",
+            schema::HISTORY_PREFIX,
+            trigger.time.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            trigger.id,
+            rule_id
+        )
+    }
+}

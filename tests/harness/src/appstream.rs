@@ -1,0 +1,73 @@
+//! The AppStream simulator, in process on a thread of its own.
+
+use std::path::Path;
+
+use appstream_sim::{BackgroundSim, Scenario, Sim, SimConfig, Simulator};
+use serde_json::Value;
+
+use crate::repo_root;
+
+/// A running AppStream simulator (`appstream-sim`) on `127.0.0.1:<free port>`, on a thread
+/// with its own Tokio runtime, so it serves sync tests, async tests and child processes
+/// alike. Dropping it stops the server and joins the thread.
+#[derive(Debug)]
+pub struct AppStream {
+    sim: BackgroundSim,
+}
+
+impl AppStream {
+    /// Starts the simulator on `scenario` with the default configuration.
+    pub fn start(scenario: Scenario) -> AppStream {
+        Self::start_with(scenario, SimConfig::default())
+    }
+
+    /// Starts the simulator on `scenario` with `config` (page sizes, faults, address).
+    ///
+    /// # Panics
+    /// When the simulator does not start (bad configuration, address in use).
+    pub fn start_with(scenario: Scenario, config: SimConfig) -> AppStream {
+        match Simulator::start_background(scenario, config) {
+            Ok(sim) => AppStream { sim },
+            Err(e) => panic!("AppStream simulator did not start: {e}"),
+        }
+    }
+
+    /// Starts the simulator on a scenario file; a relative path is taken from the
+    /// repository root (e.g. `tests/appstream-sim/scenarios/sample.json`).
+    ///
+    /// # Panics
+    /// When the file cannot be read or is not a valid scenario.
+    pub fn from_file(path: impl AsRef<Path>) -> AppStream {
+        let path = repo_root().join(path.as_ref());
+        match Scenario::from_file(&path) {
+            Ok(scenario) => Self::start(scenario),
+            Err(e) => panic!("AppStream scenario {}: {e}", path.display()),
+        }
+    }
+
+    /// Starts the simulator on a scenario given as JSON.
+    ///
+    /// # Panics
+    /// When the document is not a valid scenario.
+    pub fn from_json(document: Value) -> AppStream {
+        match Scenario::from_json(document) {
+            Ok(scenario) => Self::start(scenario),
+            Err(e) => panic!("AppStream scenario: {e}"),
+        }
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:43123`.
+    pub fn url(&self) -> String {
+        self.sim.url()
+    }
+
+    /// `("AWS_ENDPOINT_URL_APPSTREAM", url)`, for a child process.
+    pub fn env(&self) -> (String, String) {
+        ("AWS_ENDPOINT_URL_APPSTREAM".to_owned(), self.url())
+    }
+
+    /// In-process access to the simulator's state (clock, faults, call log, fleets).
+    pub fn sim(&self) -> &Sim {
+        self.sim.sim()
+    }
+}
