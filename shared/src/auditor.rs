@@ -58,7 +58,7 @@ pub enum AuditorError {
         "{resource}: the state kept changing under concurrent invocations; giving up after {attempts} attempts"
     )]
     Contended { resource: String, attempts: u32 },
-    #[error("sweep finished with {} failure(s): {}", failures.len(), failures.join("; "))]
+    #[error("sweep finished with {} failure(s): {}", failures.len(), first_failures(failures))]
     Partial { failures: Vec<String> },
 }
 
@@ -81,6 +81,25 @@ impl AuditorError {
             AuditorError::Partial { .. } => "PartialFailure",
         }
     }
+}
+
+/// The first few failures, and how many more: an error message stays readable (and
+/// within Lambda's limits) when a whole region fails.
+fn first_failures(failures: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = failures
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if failures.len() > SHOWN {
+        text.push_str(&format!(
+            "; and {} more (see the function's log)",
+            failures.len() - SHOWN
+        ));
+    }
+    text
 }
 
 /// What one invocation did.
@@ -448,6 +467,9 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                     Err(e) => failures.push(e.to_string()),
                 }
             }
+        }
+        for failure in &failures {
+            warn!(%failure, "sweep failure");
         }
         info!(
             evaluated = outcome.evaluated,

@@ -164,9 +164,7 @@ impl AppStreamInventory {
 impl FleetInventory for AppStreamInventory {
     #[instrument(skip(self), fields(region = %self.region))]
     async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError> {
-        let mut fleets = Vec::new();
-        let mut token = None;
-        loop {
+        let fleets = all_pages(|token| async move {
             let page = self
                 .client
                 .describe_fleets()
@@ -174,19 +172,14 @@ impl FleetInventory for AppStreamInventory {
                 .send()
                 .await
                 .map_err(|e| AppStreamError::new("DescribeFleets", None, e))?;
-            fleets.extend(
-                page.fleets()
-                    .iter()
-                    .map(|f| fleet_from_sdk(f, self.source("fleet", f.name().unwrap_or_default()))),
-            );
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+            let fleets = page
+                .fleets()
+                .iter()
+                .map(|f| fleet_from_sdk(f, self.source("fleet", f.name().unwrap_or_default())))
+                .collect();
+            Ok((fleets, page.next_token))
+        })
+        .await?;
         debug!(count = fleets.len(), "described fleets");
         Ok(fleets)
     }
@@ -207,9 +200,7 @@ impl FleetInventory for AppStreamInventory {
 
     #[instrument(skip(self), fields(region = %self.region))]
     async fn stacks(&self) -> Result<Vec<Stack>, AppStreamError> {
-        let mut stacks = Vec::new();
-        let mut token = None;
-        loop {
+        all_pages(|token| async move {
             let page = self
                 .client
                 .describe_stacks()
@@ -217,20 +208,14 @@ impl FleetInventory for AppStreamInventory {
                 .send()
                 .await
                 .map_err(|e| AppStreamError::new("DescribeStacks", None, e))?;
-            stacks.extend(
-                page.stacks()
-                    .iter()
-                    .map(|s| stack_from_sdk(s, self.source("stack", s.name().unwrap_or_default()))),
-            );
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok(stacks)
+            let stacks = page
+                .stacks()
+                .iter()
+                .map(|s| stack_from_sdk(s, self.source("stack", s.name().unwrap_or_default())))
+                .collect();
+            Ok((stacks, page.next_token))
+        })
+        .await
     }
 
     async fn stack(&self, name: &str) -> Result<Option<Stack>, AppStreamError> {
@@ -262,9 +247,7 @@ impl FleetInventory for AppStreamInventory {
     }
 
     async fn associated_stacks(&self, fleet: &str) -> Result<Vec<String>, AppStreamError> {
-        let mut names = Vec::new();
-        let mut token = None;
-        loop {
+        all_pages(|token| async move {
             let page = self
                 .client
                 .list_associated_stacks()
@@ -273,16 +256,9 @@ impl FleetInventory for AppStreamInventory {
                 .send()
                 .await
                 .map_err(|e| AppStreamError::new("ListAssociatedStacks", Some(fleet), e))?;
-            names.extend(page.names().iter().cloned());
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok(names)
+            Ok((page.names.unwrap_or_default(), page.next_token))
+        })
+        .await
     }
 
     async fn sessions(
@@ -291,9 +267,8 @@ impl FleetInventory for AppStreamInventory {
         stack: &str,
         authentication: AuthenticationType,
     ) -> Result<Vec<Session>, AppStreamError> {
-        let mut sessions = Vec::new();
-        let mut token = None;
-        loop {
+        let authentication = &authentication;
+        all_pages(|token| async move {
             let page = self
                 .client
                 .describe_sessions()
@@ -305,20 +280,32 @@ impl FleetInventory for AppStreamInventory {
                 .send()
                 .await
                 .map_err(|e| AppStreamError::new("DescribeSessions", Some(fleet), e))?;
-            sessions.extend(
-                page.sessions().iter().map(|s| {
-                    session_from_sdk(s, self.source("session", s.id().unwrap_or_default()))
-                }),
-            );
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
+            let sessions = page
+                .sessions()
+                .iter()
+                .map(|s| session_from_sdk(s, self.source("session", s.id().unwrap_or_default())))
+                .collect();
+            Ok((sessions, page.next_token))
+        })
+        .await
+    }
+}
+
+/// Follows NextToken until the service stops returning one (an empty token ends it too).
+async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AppStreamError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AppStreamError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (found, next) = page(token).await?;
+        items.extend(found);
+        token = next.filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(items);
         }
-        Ok(sessions)
     }
 }
 

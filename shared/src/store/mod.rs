@@ -67,7 +67,7 @@ pub enum Commit {
 /// A store call that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("DynamoDB {operation} on table {table} failed: {source}")]
+    #[error("DynamoDB {operation} on table {table} failed: {}", summary(source))]
     DynamoDb {
         operation: &'static str,
         table: String,
@@ -88,6 +88,16 @@ pub enum StoreError {
         #[source]
         source: serde_dynamo::Error,
     },
+}
+
+fn summary(error: &aws_sdk_dynamodb::Error) -> String {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => std::error::Error::source(error)
+            .map_or_else(|| error.to_string(), |s| format!("{error}: {s}")),
+    }
 }
 
 /// Where compliance state and history live.
