@@ -7,6 +7,8 @@
 //! - [`Inbox`]: an SQS queue subscribed to an SNS topic, returning what a subscriber
 //!   receives (subject, message, message attributes).
 //! - [`AppStream`]: the AppStream simulator (`appstream-sim`) on its own thread.
+//! - [`DynamoProxy`]: a fault-injecting proxy in front of moto's DynamoDB, for the
+//!   partial `BatchWriteItem` results and throttling errors moto never produces.
 //!
 //! Nothing here reads or changes the test process's environment: every client and child
 //! process gets its endpoints, credentials and region explicitly.
@@ -24,12 +26,14 @@
 //! ```
 
 mod appstream;
+pub mod ddb_proxy;
 mod inbox;
 mod moto;
 
 use std::path::{Path, PathBuf};
 
 pub use appstream::AppStream;
+pub use ddb_proxy::{DynamoProxy, ProxyStats};
 pub use inbox::{Inbox, Notification};
 pub use moto::Moto;
 

@@ -1,0 +1,299 @@
+//! The DynamoDB fault-injecting proxy against a real moto, through the real SDK: partial
+//! `BatchWriteItem` results, throttling the SDK retries through, throttling that outlasts
+//! the SDK's attempts, and plain forwarding of everything else.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
+    ScalarAttributeType, Select, WriteRequest,
+};
+use streamwarden_harness::{DynamoProxy, Moto};
+
+const TABLE: &str = "streamwarden-proxy-test";
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+async fn create_table(db: &aws_sdk_dynamodb::Client) {
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    db.create_table()
+        .table_name(TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("PK", KeyType::Hash))
+        .key_schema(key("SK", KeyType::Range))
+        .attribute_definitions(attribute("PK"))
+        .attribute_definitions(attribute("SK"))
+        .send()
+        .await
+        .expect("CreateTable through the proxy");
+}
+
+fn item(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn put_request(pk: &str, sk: &str) -> WriteRequest {
+    let put = PutRequest::builder()
+        .set_item(Some(item(pk, sk)))
+        .build()
+        .unwrap();
+    WriteRequest::builder().put_request(put).build()
+}
+
+/// Items under `pk`, counted by moto itself (not through the proxy).
+async fn count_in_moto(moto: &Moto, pk: &str) -> i32 {
+    moto.dynamodb()
+        .query()
+        .table_name(TABLE)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", s(pk))
+        .select(Select::Count)
+        .send()
+        .await
+        .expect("Query count directly on moto")
+        .count()
+}
+
+/// The `SK` of each put in `requests`, in order.
+fn sort_keys(requests: &[WriteRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| {
+            let item = r.put_request().expect("a put request").item();
+            item["SK"].as_s().unwrap().clone()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surfaced() {
+    let moto = Moto::start();
+    let proxy = DynamoProxy::start(moto.url());
+    assert_eq!(proxy.upstream(), moto.url());
+    let db = aws_sdk_dynamodb::Client::new(&proxy.sdk_config(&moto.sdk_config()));
+    create_table(&db).await;
+    assert_eq!(proxy.stats().requests_for("CreateTable"), 1);
+
+    // (1) 25 puts, 10 kept: 15 come back unprocessed, in request order, and moto has 10.
+    proxy.unprocess_batch_writes(1, 10);
+    let requests: Vec<WriteRequest> = (0..25)
+        .map(|i| put_request("BATCH", &format!("{i:02}")))
+        .collect();
+    let batch = db
+        .batch_write_item()
+        .request_items(TABLE, requests)
+        .send()
+        .await
+        .expect("BatchWriteItem through the proxy");
+    let unprocessed = batch.unprocessed_items().expect("UnprocessedItems");
+    assert_eq!(unprocessed.len(), 1, "{unprocessed:?}");
+    let unprocessed = unprocessed[TABLE].clone();
+    let expected: Vec<String> = (10..25).map(|i| format!("{i:02}")).collect();
+    assert_eq!(sort_keys(&unprocessed), expected);
+    assert_eq!(count_in_moto(&moto, "BATCH").await, 10);
+    let stats = proxy.stats();
+    assert_eq!(stats.unprocessed_items, 15);
+    assert_eq!(stats.batch_write_requests_forwarded, 10);
+    assert_eq!(stats.requests_for("BatchWriteItem"), 1);
+
+    // The fault was for one call: resending the unprocessed items writes them all.
+    let retry = db
+        .batch_write_item()
+        .request_items(TABLE, unprocessed)
+        .send()
+        .await
+        .expect("BatchWriteItem of the unprocessed items");
+    assert!(retry.unprocessed_items().is_none_or(HashMap::is_empty));
+    assert_eq!(count_in_moto(&moto, "BATCH").await, 25);
+    let stats = proxy.stats();
+    assert_eq!(stats.unprocessed_items, 15);
+    assert_eq!(stats.batch_write_requests_forwarded, 25);
+
+    // (2) Two throttled attempts: the SDK's standard retry gets through on the third.
+    proxy.throttle("PutItem", 2);
+    db.put_item()
+        .table_name(TABLE)
+        .set_item(Some(item("PUT", "retried")))
+        .send()
+        .await
+        .expect("PutItem retried through throttling");
+    let stats = proxy.stats();
+    assert_eq!(stats.throttled, 2);
+    assert_eq!(stats.requests_for("PutItem"), 3);
+    assert_eq!(count_in_moto(&moto, "PUT").await, 1);
+
+    // (3) Throttled for longer than the SDK tries: the error reaches the caller.
+    let max_attempts = RetryConfig::standard().max_attempts();
+    proxy.throttle("PutItem", max_attempts as usize + 5);
+    let err = db
+        .put_item()
+        .table_name(TABLE)
+        .set_item(Some(item("PUT", "given-up")))
+        .send()
+        .await
+        .expect_err("PutItem must fail when every attempt is throttled");
+    assert_eq!(err.code(), Some("ProvisionedThroughputExceededException"));
+    let service_error = err.into_service_error();
+    assert!(
+        matches!(
+            service_error,
+            PutItemError::ProvisionedThroughputExceededException(_)
+        ),
+        "{service_error:?}"
+    );
+    let stats = proxy.stats();
+    assert_eq!(stats.throttled, 2 + max_attempts as usize);
+    assert_eq!(stats.requests_for("PutItem"), 3 + max_attempts as usize);
+    assert_eq!(count_in_moto(&moto, "PUT").await, 1);
+
+    // Disarmed, PutItem is forwarded again.
+    proxy.clear_faults();
+    db.put_item()
+        .table_name(TABLE)
+        .set_item(Some(item("PUT", "after")))
+        .send()
+        .await
+        .expect("PutItem after clear_faults");
+    assert_eq!(count_in_moto(&moto, "PUT").await, 2);
+}
+
+#[tokio::test]
+async fn other_faults_and_plain_forwarding() {
+    let moto = Moto::start();
+    let proxy = DynamoProxy::start(moto.url());
+    let db = aws_sdk_dynamodb::Client::new(&proxy.sdk_config(&moto.sdk_config()));
+    create_table(&db).await;
+
+    // Nothing armed: moto's own errors come through as they are.
+    let put = || {
+        db.put_item()
+            .table_name(TABLE)
+            .set_item(Some(item("COND", "1")))
+            .condition_expression("attribute_not_exists(PK)")
+    };
+    put().send().await.expect("first conditional put");
+    let err = put().send().await.expect_err("second conditional put");
+    assert_eq!(err.code(), Some("ConditionalCheckFailedException"));
+
+    // keep = 0: nothing reaches moto, every write request comes back.
+    proxy.unprocess_batch_writes(1, 0);
+    let batch = db
+        .batch_write_item()
+        .request_items(
+            TABLE,
+            vec![put_request("NONE", "a"), put_request("NONE", "b")],
+        )
+        .send()
+        .await
+        .expect("BatchWriteItem with nothing kept");
+    let unprocessed = &batch.unprocessed_items().expect("UnprocessedItems")[TABLE];
+    assert_eq!(sort_keys(unprocessed), ["a", "b"]);
+    assert_eq!(count_in_moto(&moto, "NONE").await, 0);
+
+    // A batch no bigger than `keep` goes through whole.
+    proxy.unprocess_batch_writes(1, 5);
+    let batch = db
+        .batch_write_item()
+        .request_items(TABLE, vec![put_request("SMALL", "a")])
+        .send()
+        .await
+        .expect("small BatchWriteItem");
+    assert!(batch.unprocessed_items().is_none_or(HashMap::is_empty));
+    assert_eq!(count_in_moto(&moto, "SMALL").await, 1);
+
+    // "*" with ThrottlingException: a Query is retried through it.
+    proxy.throttle_with("*", 1, "ThrottlingException");
+    let query = db
+        .query()
+        .table_name(TABLE)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", s("SMALL"))
+        .send()
+        .await
+        .expect("Query retried through ThrottlingException");
+    assert_eq!(query.count(), 1);
+    let stats = proxy.stats();
+    assert_eq!(stats.throttled, 1);
+    assert_eq!(stats.requests_for("Query"), 2);
+    assert_eq!(stats.unprocessed_items, 2);
+    assert_eq!(stats.batch_write_requests_forwarded, 1);
+
+    // Drop stops the server.
+    let addr: SocketAddr = proxy.url().trim_start_matches("http://").parse().unwrap();
+    assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
+    drop(proxy);
+    assert!(
+        TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(),
+        "proxy port {} still open after drop",
+        addr.port()
+    );
+}
+
+#[tokio::test]
+async fn a_child_process_reaches_the_proxy_through_its_environment() {
+    let moto = Moto::start();
+    let proxy = DynamoProxy::start(moto.url());
+    create_table(&moto.dynamodb()).await;
+    assert_eq!(
+        proxy.env(),
+        ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), proxy.url())
+    );
+
+    // boto3 (legacy retry mode, its default) checks DynamoDB's x-amz-crc32 header, so
+    // this also proves the header is recomputed for a rewritten body; it retries the
+    // throttled call.
+    proxy.unprocess_batch_writes(1, 1);
+    proxy.throttle("DescribeTable", 1);
+    let python = streamwarden_harness::repo_root().join(".venv/bin/python");
+    let script = format!(
+        "import boto3\n\
+         db = boto3.client('dynamodb')\n\
+         puts = [{{'PutRequest': {{'Item': {{'PK': {{'S': 'PY'}}, 'SK': {{'S': sk}}}}}}}} for sk in 'abc']\n\
+         out = db.batch_write_item(RequestItems={{'{TABLE}': puts}})\n\
+         print([r['PutRequest']['Item']['SK']['S'] for r in out['UnprocessedItems']['{TABLE}']])\n\
+         print(db.describe_table(TableName='{TABLE}')['Table']['TableName'])"
+    );
+    let out = std::process::Command::new(python)
+        .args(["-c", &script])
+        .env_clear()
+        .envs(moto.env())
+        .envs([proxy.env()])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("['b', 'c']\n{TABLE}\n")
+    );
+    assert_eq!(count_in_moto(&moto, "PY").await, 1);
+    let stats = proxy.stats();
+    assert_eq!(stats.throttled, 1);
+    assert_eq!(stats.unprocessed_items, 2);
+    assert_eq!(stats.requests_for("DescribeTable"), 2);
+}
