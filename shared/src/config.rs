@@ -16,7 +16,9 @@ pub struct Config {
     pub regions: Vec<String>,
     /// `STREAMWARDEN_RETENTION_DAYS`: how long history and sessions are kept (TTL).
     pub retention_days: u32,
-    /// `STREAMWARDEN_POLICY`: a policy file in the deployment package; default built in.
+    /// `STREAMWARDEN_POLICY`: a policy file (local runs), or `STREAMWARDEN_POLICY_TOML`:
+    /// the policy text itself (what the template sets: SAM ships only the binary);
+    /// default built in.
     pub policy: Policy,
 }
 
@@ -31,8 +33,12 @@ pub enum ConfigError {
         value: String,
         reason: &'static str,
     },
-    #[error("STREAMWARDEN_POLICY: {0}")]
-    Policy(#[from] PolicyError),
+    #[error("{variable}: {source}")]
+    Policy {
+        variable: &'static str,
+        #[source]
+        source: Box<PolicyError>,
+    },
 }
 
 impl Config {
@@ -91,9 +97,30 @@ impl Config {
                     reason: "expected a whole number of days, at least 1",
                 })?,
         };
-        let policy = match get("STREAMWARDEN_POLICY") {
-            None => Policy::builtin(),
-            Some(path) => Policy::load(&path)?,
+        let policy = match (
+            get("STREAMWARDEN_POLICY"),
+            lookup("STREAMWARDEN_POLICY_TOML"),
+        ) {
+            (Some(_), Some(text)) if !text.trim().is_empty() => {
+                return Err(ConfigError::Invalid {
+                    name: "STREAMWARDEN_POLICY_TOML",
+                    value: "(policy text)".to_owned(),
+                    reason: "set either STREAMWARDEN_POLICY (a file) or STREAMWARDEN_POLICY_TOML (the policy itself), not both",
+                });
+            }
+            (Some(path), _) => Policy::load(&path).map_err(|source| ConfigError::Policy {
+                variable: "STREAMWARDEN_POLICY",
+                source: Box::new(source),
+            })?,
+            (None, Some(text)) if !text.trim().is_empty() => {
+                Policy::parse("STREAMWARDEN_POLICY_TOML", &text).map_err(|source| {
+                    ConfigError::Policy {
+                        variable: "STREAMWARDEN_POLICY_TOML",
+                        source: Box::new(source),
+                    }
+                })?
+            }
+            (None, _) => Policy::builtin(),
         };
         Ok(Config {
             table,
@@ -164,5 +191,35 @@ mod tests {
             let e = Config::from_lookup(lookup(&pairs)).unwrap_err().to_string();
             assert!(e.contains(name), "{name}={value}: {e}");
         }
+    }
+
+    #[test]
+    fn inline_policy_text_is_read_and_a_broken_one_names_the_variable() {
+        let mut pairs = BASE.to_vec();
+        pairs.push((
+            "STREAMWARDEN_POLICY_TOML",
+            "[session]\nmax_instance_age_days = 3\n",
+        ));
+        let c = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(c.policy.session.max_instance_age_days, 3);
+        assert_eq!(c.policy.origin, "STREAMWARDEN_POLICY_TOML");
+
+        let mut broken = BASE.to_vec();
+        broken.push((
+            "STREAMWARDEN_POLICY_TOML",
+            "[session]\nmax_instance_age_days = \"x\"\n",
+        ));
+        let e = Config::from_lookup(lookup(&broken))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("STREAMWARDEN_POLICY_TOML: ") && e.contains("line 2"),
+            "{e}"
+        );
+
+        let mut both = pairs.clone();
+        both.push(("STREAMWARDEN_POLICY", "policy.toml"));
+        let e = Config::from_lookup(lookup(&both)).unwrap_err().to_string();
+        assert!(e.contains("not both"), "{e}");
     }
 }
