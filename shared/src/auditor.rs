@@ -7,20 +7,17 @@
 //! published, then cleared. A publish that fails leaves it in the state, and the next
 //! invocation that reads the state (the retry, or the next sweep) sends it.
 
-use crate::alert::{Alert, AlertFinding, Change, Trigger, render};
+use crate::alert::Change;
 use crate::audit::{AuditOptions, audit};
 use crate::aws::{AlertPublisher, AppStreamError, FleetInventory, PublishError};
 use crate::events::{ApiCall, AuditorEvent};
-use crate::finding::{Finding, ResourceType};
+use crate::finding::ResourceType;
 use crate::inputs::fleet_from_request;
 use crate::model::Attr;
 use crate::policy::{Policy, evaluate_fleet, evaluate_stack};
-use crate::store::records::Outbox;
-use crate::store::{
-    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, StoredFinding,
-    TriggerRecord,
-};
-use chrono::{DateTime, Duration, Utc};
+use crate::reconcile::{Current, Reconciler};
+use crate::store::{FindingStore, ResourceKey, ResourceState, StoreError, TriggerRecord};
+use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tracing::{info, warn};
@@ -85,7 +82,7 @@ impl AuditorError {
 
 /// The first few failures, and how many more: an error message stays readable (and
 /// within Lambda's limits) when a whole region fails.
-fn first_failures(failures: &[String]) -> String {
+pub(crate) fn first_failures(failures: &[String]) -> String {
     const SHOWN: usize = 5;
     let mut text = failures
         .iter()
@@ -119,10 +116,8 @@ pub struct Outcome {
 /// and on the simulator and moto in tests.
 pub struct FleetAuditor<I, S, P> {
     inventories: BTreeMap<String, I>,
-    store: S,
-    publisher: P,
+    reconciler: Reconciler<S, P>,
     policy: Policy,
-    retention: Duration,
     concurrency: usize,
 }
 
@@ -137,10 +132,8 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
     ) -> Self {
         FleetAuditor {
             inventories,
-            store,
-            publisher,
+            reconciler: Reconciler::new(store, publisher, retention_days),
             policy,
-            retention: Duration::days(i64::from(retention_days)),
             concurrency: 8,
         }
     }
@@ -217,6 +210,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                 };
                 let key = ResourceKey::new(&call.region, resource_type, &param("name")?);
                 let change = self
+                    .reconciler
                     .reconcile(
                         &call.account,
                         &key,
@@ -254,6 +248,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             };
             outcome.evaluated += 1;
             let change = self
+                .reconciler
                 .reconcile(
                     &call.account,
                     &key,
@@ -391,7 +386,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             outcome.evaluated += result.fleets.len() + result.stacks.len();
 
             let stored: HashMap<ResourceKey, ResourceState> =
-                match self.store.noncompliant(Some(region)).await {
+                match self.reconciler.store().noncompliant(Some(region)).await {
                     Ok(states) => states.into_iter().map(|s| (s.key(), s)).collect(),
                     Err(e) => {
                         failures.push(format!("{region}: {e}"));
@@ -421,7 +416,9 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             for key in stored.keys() {
                 let listed = match key.resource_type {
                     ResourceType::Fleet => fleets_listed,
-                    _ => stacks_listed,
+                    ResourceType::Stack => stacks_listed,
+                    // Session findings belong to the session recorder.
+                    ResourceType::Session => continue,
                 };
                 if !current.contains_key(key) && listed {
                     work.push((key.clone(), BTreeMap::new(), !live.contains(key)));
@@ -437,24 +434,25 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                 .map(|(key, findings, deleted)| {
                     let prefetched = stored.get(&key).cloned();
                     async move {
-                        self.reconcile(
-                            account,
-                            &key,
-                            findings,
-                            &[DESCRIBED],
-                            deleted,
-                            trigger,
-                            prefetched.map(Some),
-                            now,
-                        )
-                        .await
-                        .map_err(|e| AuditorError::Partial {
-                            failures: vec![format!(
-                                "{} {}: {e}",
-                                key.resource_type.as_str(),
-                                key.name
-                            )],
-                        })
+                        self.reconciler
+                            .reconcile(
+                                account,
+                                &key,
+                                findings,
+                                &[DESCRIBED],
+                                deleted,
+                                trigger,
+                                prefetched.map(Some),
+                                now,
+                            )
+                            .await
+                            .map_err(|e| AuditorError::Partial {
+                                failures: vec![format!(
+                                    "{} {}: {e}",
+                                    key.resource_type.as_str(),
+                                    key.name
+                                )],
+                            })
                     }
                 })
                 .buffer_unordered(self.concurrency)
@@ -484,121 +482,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             Err(AuditorError::Partial { failures })
         }
     }
-
-    /// Brings the stored state of one resource to `current` and alerts on the change.
-    /// `sources` are the kinds of findings this evaluation can resolve; `prefetched` is a
-    /// state already read (`Some(None)`: known absent).
-    #[allow(clippy::too_many_arguments)]
-    async fn reconcile(
-        &self,
-        account: &str,
-        key: &ResourceKey,
-        current: Current,
-        sources: &[&str],
-        deleted: bool,
-        trigger: &TriggerRecord,
-        mut prefetched: Option<Option<ResourceState>>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Change>, AuditorError> {
-        const ATTEMPTS: u32 = 4;
-        for _ in 0..ATTEMPTS {
-            let stored = match prefetched.take() {
-                Some(state) => state,
-                None => self.store.state(key).await?,
-            };
-            if let Some(state) = &stored
-                && let Some(outbox) = &state.outbox
-            {
-                self.flush(key, outbox).await?;
-            }
-            let old = stored
-                .as_ref()
-                .map(|s| s.findings.clone())
-                .unwrap_or_default();
-            let (findings, mut change) = diff(&old, &current, sources, deleted, now);
-            if findings == old {
-                return Ok(None);
-            }
-            change.account = account.to_owned();
-            change.region = key.region.clone();
-            change.resource_type = key.resource_type;
-            change.resource = key.name.clone();
-            change.deleted = deleted;
-            change.trigger = alert_trigger(trigger);
-            let version = stored.as_ref().map(|s| s.version);
-            let mut state = ResourceState::new(key, findings, version.unwrap_or(0) + 1, now);
-            let alert = (!change.is_empty()).then(|| render(&change));
-            state.outbox = alert.as_ref().map(|a| Outbox {
-                id: format!("{}#{}", trigger.id, state.version),
-                subject: a.subject.clone(),
-                message: a.message.clone(),
-                attributes: a.attributes.clone(),
-            });
-            let history = self.history(key, &change, trigger, now);
-            match self.store.commit(&state, version, &history).await? {
-                Commit::Conflict => continue,
-                Commit::Written => {
-                    if let Some(outbox) = &state.outbox {
-                        self.flush(key, outbox).await?;
-                    }
-                    return Ok(Some(change));
-                }
-            }
-        }
-        Err(AuditorError::Contended {
-            resource: format!("{} {}", key.resource_type.as_str(), key.name),
-            attempts: ATTEMPTS,
-        })
-    }
-
-    async fn flush(&self, key: &ResourceKey, outbox: &Outbox) -> Result<(), AuditorError> {
-        let alert = Alert {
-            subject: outbox.subject.clone(),
-            message: outbox.message.clone(),
-            attributes: outbox.attributes.clone(),
-        };
-        self.publisher.publish(&alert).await?;
-        self.store.clear_outbox(key, &outbox.id).await?;
-        info!(resource = %key.name, alert = %outbox.id, "alert published");
-        Ok(())
-    }
-
-    fn history(
-        &self,
-        key: &ResourceKey,
-        change: &Change,
-        trigger: &TriggerRecord,
-        now: DateTime<Utc>,
-    ) -> Vec<HistoryRecord> {
-        let ttl = (now + self.retention).timestamp();
-        let record = |f: &AlertFinding, kind: &str, previous| HistoryRecord {
-            pk: key.pk(),
-            sk: HistoryRecord::sort_key(trigger, &f.rule_id),
-            rule_id: f.rule_id.clone(),
-            change: kind.to_owned(),
-            severity: f.severity,
-            previous_severity: previous,
-            message: f.message.clone(),
-            trigger: trigger.clone(),
-            ttl,
-        };
-        change
-            .opened
-            .iter()
-            .map(|f| record(f, "opened", None))
-            .chain(
-                change
-                    .raised
-                    .iter()
-                    .map(|(f, before)| record(f, "raised", Some(*before))),
-            )
-            .chain(change.resolved.iter().map(|f| record(f, "resolved", None)))
-            .collect()
-    }
 }
-
-/// Current findings of one resource by rule ID, with their source.
-type Current = BTreeMap<String, (Finding, &'static str)>;
 
 fn record(outcome: &mut Outcome, change: Option<Change>) {
     if let Some(change) = change {
@@ -607,110 +491,4 @@ fn record(outcome: &mut Outcome, change: Option<Change>) {
             outcome.alerts += 1;
         }
     }
-}
-
-fn alert_trigger(trigger: &TriggerRecord) -> Trigger {
-    match trigger.kind.as_str() {
-        "schedule" => Trigger::Schedule { time: trigger.time },
-        _ => Trigger::ApiCall {
-            event_id: trigger.id.clone(),
-            event_name: trigger.event_name.clone().unwrap_or_default(),
-            principal: trigger.principal.clone().unwrap_or_default(),
-            source_ip: trigger.source_ip.clone(),
-            time: trigger.time,
-        },
-    }
-}
-
-fn from_finding(f: &Finding, since: Option<DateTime<Utc>>) -> AlertFinding {
-    AlertFinding {
-        rule_id: f.rule_id.to_owned(),
-        severity: f.severity,
-        title: f.title.to_owned(),
-        message: f.message.clone(),
-        remediation: f.remediation.to_owned(),
-        since,
-    }
-}
-
-fn from_stored(rule_id: &str, f: &StoredFinding) -> AlertFinding {
-    AlertFinding {
-        rule_id: rule_id.to_owned(),
-        severity: f.severity,
-        title: f.title.clone(),
-        message: f.message.clone(),
-        remediation: f.remediation.clone(),
-        since: Some(f.opened_at),
-    }
-}
-
-/// The new stored findings and what changed. A message that changes while the severity
-/// does not (live counts in a capacity finding) keeps the stored one: no write, no alert.
-fn diff(
-    old: &BTreeMap<String, StoredFinding>,
-    current: &Current,
-    sources: &[&str],
-    deleted: bool,
-    now: DateTime<Utc>,
-) -> (BTreeMap<String, StoredFinding>, Change) {
-    let mut change = Change {
-        account: String::new(),
-        region: String::new(),
-        resource_type: ResourceType::Fleet,
-        resource: String::new(),
-        opened: Vec::new(),
-        resolved: Vec::new(),
-        raised: Vec::new(),
-        unchanged: Vec::new(),
-        deleted,
-        trigger: Trigger::Schedule { time: now },
-    };
-    let mut findings = BTreeMap::new();
-    for (rule_id, (finding, source)) in current {
-        match old.get(rule_id) {
-            None => {
-                change.opened.push(from_finding(finding, Some(now)));
-                findings.insert(
-                    rule_id.clone(),
-                    StoredFinding {
-                        severity: finding.severity,
-                        title: finding.title.to_owned(),
-                        message: finding.message.clone(),
-                        remediation: finding.remediation.to_owned(),
-                        opened_at: now,
-                        source: (*source).to_owned(),
-                    },
-                );
-            }
-            Some(previous) => {
-                let mut kept = previous.clone();
-                if finding.severity > previous.severity {
-                    change.raised.push((
-                        from_finding(finding, Some(previous.opened_at)),
-                        previous.severity,
-                    ));
-                    kept.severity = finding.severity;
-                    kept.message = finding.message.clone();
-                } else {
-                    if finding.severity < previous.severity {
-                        kept.severity = finding.severity;
-                    }
-                    change.unchanged.push(from_stored(rule_id, &kept));
-                }
-                findings.insert(rule_id.clone(), kept);
-            }
-        }
-    }
-    for (rule_id, previous) in old {
-        if current.contains_key(rule_id) {
-            continue;
-        }
-        if deleted || sources.contains(&previous.source.as_str()) {
-            change.resolved.push(from_stored(rule_id, previous));
-        } else {
-            change.unchanged.push(from_stored(rule_id, previous));
-            findings.insert(rule_id.clone(), previous.clone());
-        }
-    }
-    (findings, change)
 }

@@ -16,6 +16,8 @@ pub mod finding;
 pub mod inputs;
 pub mod model;
 pub mod policy;
+pub mod reconcile;
+pub mod recorder;
 pub mod report;
 pub mod store;
 

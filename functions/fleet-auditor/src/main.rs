@@ -5,10 +5,9 @@ mod handler;
 
 use aws_config::BehaviorVersion;
 use lambda_runtime::{Error, run, service_fn, tracing};
-use std::collections::BTreeMap;
 use streamwarden::auditor::FleetAuditor;
-use streamwarden::aws::appstream::appstream_client;
-use streamwarden::aws::{AppStreamInventory, DynamoStore, SnsPublisher};
+use streamwarden::aws::appstream::inventories;
+use streamwarden::aws::{DynamoStore, SnsPublisher};
 use streamwarden::config::Config;
 
 #[tokio::main]
@@ -16,16 +15,7 @@ async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let inventories: BTreeMap<_, _> = config
-        .regions
-        .iter()
-        .map(|region| {
-            (
-                region.clone(),
-                AppStreamInventory::new(appstream_client(&sdk, region), region.clone()),
-            )
-        })
-        .collect();
+    let inventories = inventories(&sdk, &config.regions);
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table);
     let publisher = SnsPublisher::new(aws_sdk_sns::Client::new(&sdk), &config.topic_arn);
     let auditor = FleetAuditor::new(

@@ -174,7 +174,11 @@ impl<'a> View<'a> {
             change,
             items,
             ranked,
-            noun: change.resource_type.as_str(),
+            noun: match change.resource_type {
+                // Session findings are kept per fleet: "AppStream sessions on fleet X".
+                ResourceType::Session => "sessions on fleet",
+                other => other.as_str(),
+            },
             name: one_line(&change.resource),
             time,
         }
@@ -252,11 +256,11 @@ impl<'a> View<'a> {
         if self.change.deleted {
             return format!(
                 "The {} no longer exists; its findings are closed.",
-                self.noun
+                self.resource_key()
             );
         }
         if open.is_empty() {
-            return format!("No findings are open on this {} now.", self.noun);
+            return format!("No findings are open on {} now.", self.this());
         }
         let by_severity: Vec<String> = Severity::ALL
             .into_iter()
@@ -266,11 +270,29 @@ impl<'a> View<'a> {
             })
             .collect();
         format!(
-            "{} still open on this {} ({}).",
+            "{} still open on {} ({}).",
             findings(open.len()),
-            self.noun,
+            self.this(),
             by_severity.join(", ")
         )
+    }
+
+    /// The resource the name belongs to: `fleet` or `stack` (session findings belong to
+    /// their fleet).
+    fn resource_key(&self) -> &'static str {
+        match self.change.resource_type {
+            ResourceType::Stack => "stack",
+            ResourceType::Fleet | ResourceType::Session => "fleet",
+        }
+    }
+
+    /// `this fleet`, `this stack`, or `this fleet's sessions`.
+    fn this(&self) -> &'static str {
+        match self.change.resource_type {
+            ResourceType::Fleet => "this fleet",
+            ResourceType::Stack => "this stack",
+            ResourceType::Session => "this fleet's sessions",
+        }
     }
 
     fn console_url(&self) -> String {
@@ -293,7 +315,9 @@ impl<'a> View<'a> {
         };
         format!(
             "arn:{partition}:appstream:{region}:{}:{}/{}",
-            self.change.account, self.noun, self.name
+            self.change.account,
+            self.resource_key(),
+            self.name
         )
     }
 
@@ -323,8 +347,11 @@ impl<'a> View<'a> {
         let mut attributes = BTreeMap::new();
         attributes.insert("severity".to_owned(), self.severity_tag().to_owned());
         attributes.insert("rule_ids".to_owned(), self.rule_ids());
-        attributes.insert(self.noun.to_owned(), self.name.clone());
-        attributes.insert("resource_type".to_owned(), self.noun.to_owned());
+        attributes.insert(self.resource_key().to_owned(), self.name.clone());
+        attributes.insert(
+            "resource_type".to_owned(),
+            self.change.resource_type.as_str().to_owned(),
+        );
         attributes.insert("account".to_owned(), one_line(&self.change.account));
         attributes.insert("region".to_owned(), one_line(&self.change.region));
         attributes.insert("change".to_owned(), self.change_kind().to_owned());
@@ -450,7 +477,7 @@ impl<'a> View<'a> {
                 &mut out,
                 format!(
                     "The {} no longer exists; its findings are closed.",
-                    self.noun
+                    self.resource_key()
                 ),
             );
         }
@@ -554,7 +581,10 @@ impl<'a> View<'a> {
         };
         put("account", one_line(&c.account));
         put("region", one_line(&c.region));
-        put("resourceType", self.noun.to_owned());
+        put(
+            "resourceType",
+            self.change.resource_type.as_str().to_owned(),
+        );
         put("resourceName", self.name.clone());
         put("severity", tag.to_owned());
         put("change", self.change_kind().to_owned());

@@ -60,6 +60,22 @@ pub fn appstream_client(sdk: &aws_types::SdkConfig, region: &str) -> Client {
     )
 }
 
+/// One inventory per region, for the functions' `STREAMWARDEN_REGIONS`.
+pub fn inventories(
+    sdk: &aws_types::SdkConfig,
+    regions: &[String],
+) -> std::collections::BTreeMap<String, AppStreamInventory> {
+    regions
+        .iter()
+        .map(|region| {
+            (
+                region.clone(),
+                AppStreamInventory::new(appstream_client(sdk, region), region.clone()),
+            )
+        })
+        .collect()
+}
+
 /// An AppStream call that failed after the SDK's retries.
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}{} failed: {}", resource.as_ref().map(|r| format!(" for {r}")).unwrap_or_default(), summary(source))]

@@ -25,11 +25,15 @@ impl DynamoStore {
         }
     }
 
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     pub fn table(&self) -> &str {
         &self.table
     }
 
-    fn error(
+    pub(crate) fn error(
         &self,
         operation: &'static str,
         source: impl Into<aws_sdk_dynamodb::Error>,
@@ -41,14 +45,19 @@ impl DynamoStore {
         }
     }
 
-    fn build_error(&self, source: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    pub(crate) fn build_error(&self, source: aws_sdk_dynamodb::error::BuildError) -> StoreError {
         StoreError::Build {
             table: self.table.clone(),
             source,
         }
     }
 
-    fn corrupt(&self, key: &str, what: &'static str, source: serde_dynamo::Error) -> StoreError {
+    pub(crate) fn corrupt(
+        &self,
+        key: &str,
+        what: &'static str,
+        source: serde_dynamo::Error,
+    ) -> StoreError {
         StoreError::Corrupt {
             table: self.table.clone(),
             key: key.to_owned(),
@@ -57,7 +66,7 @@ impl DynamoStore {
         }
     }
 
-    fn item<T: serde::Serialize>(
+    pub(crate) fn item<T: serde::Serialize>(
         &self,
         value: &T,
         key: &str,
@@ -66,7 +75,7 @@ impl DynamoStore {
     }
 }
 
-fn s(value: &str) -> AttributeValue {
+pub(crate) fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
 
@@ -248,8 +257,9 @@ impl FindingStore for DynamoStore {
     }
 }
 
-/// Creates the table as template.yaml declares it (keys, the sparse `gsi1` with every
-/// attribute projected, on-demand billing, TTL on `ttl`), for the local stack and tests.
+/// Creates the table as template.yaml declares it (keys, the indexes of
+/// [`schema::INDEXES`] with every attribute projected, on-demand billing, TTL on `ttl`),
+/// for the local stack and tests.
 /// A test keeps this and the template in step.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     use aws_sdk_dynamodb::types::{
@@ -279,29 +289,33 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
             .build()
             .map_err(build)
     };
-    client
+    let mut request = client
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attribute(schema::PK)?)
         .attribute_definitions(attribute(schema::SK)?)
-        .attribute_definitions(attribute(schema::GSI1_PK)?)
-        .attribute_definitions(attribute(schema::GSI1_SK)?)
         .key_schema(key(schema::PK, KeyType::Hash)?)
-        .key_schema(key(schema::SK, KeyType::Range)?)
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(schema::GSI1)
-                .key_schema(key(schema::GSI1_PK, KeyType::Hash)?)
-                .key_schema(key(schema::GSI1_SK, KeyType::Range)?)
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .map_err(build)?,
-        )
+        .key_schema(key(schema::SK, KeyType::Range)?);
+    for (name, pk, sk) in schema::INDEXES {
+        request = request
+            .attribute_definitions(attribute(pk)?)
+            .attribute_definitions(attribute(sk)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(name)
+                    .key_schema(key(pk, KeyType::Hash)?)
+                    .key_schema(key(sk, KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(build)?,
+            );
+    }
+    request
         .send()
         .await
         .map_err(|e| call(e.into(), "CreateTable"))?;

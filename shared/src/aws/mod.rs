@@ -3,6 +3,7 @@
 
 pub mod appstream;
 pub mod dynamodb;
+pub mod session_store;
 pub mod sns;
 
 pub use appstream::{AppStreamError, AppStreamInventory, FleetInventory};

@@ -18,8 +18,8 @@ pub type Outcome = Result<Option<String>, Unread>;
 pub enum Check {
     Fleet(fn(&Policy, &Fleet) -> Outcome),
     Stack(fn(&Policy, &Stack) -> Outcome),
-    /// Evaluated by the session recorder over DescribeSessions joined with the fleet.
-    Session,
+    /// Evaluated by the session recorder over the fleet's recorded sessions.
+    Session(fn(&Policy, &crate::policy::rules::session::SessionView<'_>) -> Outcome),
 }
 
 /// One rule of the catalog.
@@ -41,7 +41,7 @@ impl Rule {
         match self.check {
             Check::Fleet(_) => ResourceType::Fleet,
             Check::Stack(_) => ResourceType::Stack,
-            Check::Session => ResourceType::Session,
+            Check::Session(_) => ResourceType::Session,
         }
     }
 }

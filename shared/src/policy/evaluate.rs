@@ -36,6 +36,25 @@ pub fn evaluate_stack(policy: &Policy, stack: &Stack, now: DateTime<Utc>) -> Eva
     })
 }
 
+/// Evaluates every enabled session rule over one fleet's recorded sessions. Findings are
+/// about the fleet's sessions (resource type `session`, named after the fleet); the
+/// fleet's waivers (policy and tag) apply.
+pub fn evaluate_sessions(
+    policy: &Policy,
+    view: &crate::policy::rules::session::SessionView<'_>,
+) -> Evaluation {
+    let target = Target {
+        resource_type: ResourceType::Session,
+        name: &view.fleet.name,
+        source: &view.fleet.source,
+        tags: &view.fleet.tags,
+    };
+    run(policy, &target, view.now, |rule| match rule.check {
+        Check::Session(check) => Some(check(policy, view)),
+        _ => None,
+    })
+}
+
 struct Target<'a> {
     resource_type: ResourceType,
     name: &'a str,

@@ -11,7 +11,7 @@ mod glob;
 pub mod rules;
 
 pub use catalog::{CATALOG, Check, Outcome, Rule, index_of, markdown_table, rule};
-pub use evaluate::{evaluate_fleet, evaluate_stack};
+pub use evaluate::{evaluate_fleet, evaluate_sessions, evaluate_stack};
 pub use glob::GlobList;
 
 use crate::error::PolicyError;

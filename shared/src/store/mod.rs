@@ -7,10 +7,26 @@
 //!    (`GSI1PK = NONCOMPLIANT`), which holds only states with open findings;
 //! 2. finding history of one resource, newest first: Query `PK`, `SK` begins with
 //!    `HIST#`, descending.
+//! 3. sessions (one item per session, `PK = SESSION#<region>#<id>`, `SK = SESSION`):
+//!    of one fleet in a time range: Query `gsi1` (`GSI1PK = FLEET#<region>#<fleet>`,
+//!    `GSI1SK` = start time `#` session ID); of one user: Query `gsi2`
+//!    (`GSI2PK = USER#<user>`); of one instance: Query `gsi3`
+//!    (`GSI3PK = INSTANCE#<region>#<instance>`, only sessions with an InstanceId);
+//! 4. open sessions of one fleet: Query the sparse `gsi4` (`GSI4PK = OPEN#<region>#<fleet>`),
+//!    which holds a session only until the recorder closes it;
+//! 5. capacity snapshots of one fleet in a time range: Query `PK = SNAP#<region>#<fleet>`,
+//!    `SK` between two times.
+//!
+//! The recorder's own bookkeeping is one item per region, `PK = RECORDER#<region>`,
+//! `SK = STATE`. Every range key that holds a time is RFC 3339 UTC with whole seconds
+//! (`2026-11-27T04:55:00Z`), so text order is time order.
 
 pub mod records;
 
+pub mod sessions;
+
 pub use records::{HistoryRecord, ResourceState, StoredFinding, TriggerRecord};
+pub use sessions::{SessionQuery, SessionStore, SessionsOf};
 
 use crate::finding::ResourceType;
 use std::future::Future;
@@ -26,6 +42,25 @@ pub mod schema {
     pub const STATE_SK: &str = "STATE";
     pub const HISTORY_PREFIX: &str = "HIST#";
     pub const NONCOMPLIANT: &str = "NONCOMPLIANT";
+    pub const GSI2: &str = "gsi2";
+    pub const GSI2_PK: &str = "GSI2PK";
+    pub const GSI2_SK: &str = "GSI2SK";
+    pub const GSI3: &str = "gsi3";
+    pub const GSI3_PK: &str = "GSI3PK";
+    pub const GSI3_SK: &str = "GSI3SK";
+    pub const GSI4: &str = "gsi4";
+    pub const GSI4_PK: &str = "GSI4PK";
+    pub const GSI4_SK: &str = "GSI4SK";
+    pub const SESSION_SK: &str = "SESSION";
+
+    /// Every global secondary index: name, partition key, sort key. All project every
+    /// attribute. template.yaml declares the same (a test compares them).
+    pub const INDEXES: [(&str, &str, &str); 4] = [
+        (GSI1, GSI1_PK, GSI1_SK),
+        (GSI2, GSI2_PK, GSI2_SK),
+        (GSI3, GSI3_PK, GSI3_SK),
+        (GSI4, GSI4_PK, GSI4_SK),
+    ];
 }
 
 /// A fleet or stack in one region: the partition of its state and history.
@@ -79,6 +114,14 @@ pub enum StoreError {
         table: String,
         #[source]
         source: aws_sdk_dynamodb::error::BuildError,
+    },
+    #[error(
+        "DynamoDB left {count} item(s) unprocessed in table {table} after {attempts} BatchWriteItem attempts"
+    )]
+    Unprocessed {
+        table: String,
+        count: usize,
+        attempts: u32,
     },
     #[error("item {key} in table {table} is not a valid {what}: {source}")]
     Corrupt {

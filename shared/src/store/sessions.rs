@@ -1,0 +1,400 @@
+//! The session recorder's items: one record per streaming session, capacity snapshots
+//! per fleet, and the recorder's own bookkeeping per region (see [`super`] for the keys
+//! and indexes that serve each query).
+//!
+//! A session is only ever known from the recorder's runs, so every time the record
+//! holds is either reported by AppStream (StartTime, MaxExpirationTime) or the time of a
+//! run. An end is never a single instant: it lies between the last run that saw the
+//! session (`ended_after`) and the first that did not (`ended_before`).
+
+use super::{StoreError, schema};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+/// A time as range keys hold it: RFC 3339 UTC, whole seconds, so text order is time order.
+pub fn key_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn session_pk(region: &str, session_id: &str) -> String {
+    format!("SESSION#{region}#{session_id}")
+}
+
+pub fn fleet_sessions_pk(region: &str, fleet: &str) -> String {
+    format!("FLEET#{region}#{fleet}")
+}
+
+pub fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+
+pub fn instance_pk(region: &str, instance_id: &str) -> String {
+    format!("INSTANCE#{region}#{instance_id}")
+}
+
+pub fn open_pk(region: &str, fleet: &str) -> String {
+    format!("OPEN#{region}#{fleet}")
+}
+
+pub fn snapshot_pk(region: &str, fleet: &str) -> String {
+    format!("SNAP#{region}#{fleet}")
+}
+
+pub fn recorder_pk(region: &str) -> String {
+    format!("RECORDER#{region}")
+}
+
+/// One observed State and ConnectionState of a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_state: Option<String>,
+    /// The first run that saw it.
+    pub seen: DateTime<Utc>,
+    /// The last run that still saw the previous state: the change happened in between.
+    /// `None` for the first observation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<DateTime<Utc>>,
+}
+
+/// One streaming session (`PK = SESSION#<region>#<id>`, `SK = SESSION`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub region: String,
+    pub session_id: String,
+    pub user_id: String,
+    pub stack: String,
+    pub fleet: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_type: Option<String>,
+    /// Multi-session fleets place several sessions on one instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_expiration_time: Option<DateTime<Utc>>,
+    /// The latest observed State and ConnectionState.
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_state: Option<String>,
+    /// Every observed change of State or ConnectionState, oldest first.
+    pub changes: Vec<Observation>,
+    pub first_seen: DateTime<Utc>,
+    /// The last run that saw it and wrote the record (runs that see nothing new do not
+    /// write; the region's [`RecorderState`] knows when the fleet was last read).
+    pub last_seen: DateTime<Utc>,
+    /// Set when the session is gone: it ended after this run saw it last...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_after: Option<DateTime<Utc>>,
+    /// ...and before this run found it gone (or its MaxExpirationTime, if earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_before: Option<DateTime<Utc>>,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1_pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1_sk: String,
+    #[serde(rename = "GSI2PK")]
+    pub gsi2_pk: String,
+    #[serde(rename = "GSI2SK")]
+    pub gsi2_sk: String,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3_pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3_sk: Option<String>,
+    /// Present while the session is open: the sparse index of open sessions per fleet.
+    #[serde(rename = "GSI4PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi4_pk: Option<String>,
+    #[serde(rename = "GSI4SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi4_sk: Option<String>,
+    pub ttl: i64,
+}
+
+impl SessionRecord {
+    /// When it began as far as anyone knows: StartTime, or the first run that saw it.
+    pub fn began(&self) -> DateTime<Utc> {
+        self.start_time.unwrap_or(self.first_seen)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.ended_before.is_none()
+    }
+
+    /// Sets every derived key from the fields (call after changing them).
+    pub fn index(&mut self) {
+        let order = format!("{}#{}", key_time(self.began()), self.session_id);
+        self.pk = session_pk(&self.region, &self.session_id);
+        self.sk = schema::SESSION_SK.to_owned();
+        self.gsi1_pk = fleet_sessions_pk(&self.region, &self.fleet);
+        self.gsi1_sk = order.clone();
+        self.gsi2_pk = user_pk(&self.user_id);
+        self.gsi2_sk = order.clone();
+        self.gsi3_pk = self
+            .instance_id
+            .as_deref()
+            .map(|i| instance_pk(&self.region, i));
+        self.gsi3_sk = self.instance_id.as_ref().map(|_| order.clone());
+        if self.is_open() {
+            self.gsi4_pk = Some(open_pk(&self.region, &self.fleet));
+            self.gsi4_sk = Some(order);
+        } else {
+            self.gsi4_pk = None;
+            self.gsi4_sk = None;
+        }
+    }
+
+    /// How long it ran, at least and at most (`None` while open or without bounds).
+    pub fn duration_bounds(&self) -> Option<(chrono::Duration, chrono::Duration)> {
+        let (after, before) = (self.ended_after?, self.ended_before?);
+        let began = self.began();
+        Some((
+            (after - began).max(chrono::Duration::zero()),
+            before - began,
+        ))
+    }
+}
+
+/// Sessions on one instance at a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceLoad {
+    /// Sessions placed on it (any state).
+    pub sessions: u32,
+    /// ACTIVE sessions.
+    pub active: u32,
+    /// The first run of the unbroken stretch in which it hosted sessions.
+    pub busy_since: DateTime<Utc>,
+}
+
+/// ComputeCapacityStatus as described, every field optional (older fleets and
+/// single-session fleets lack the user-session ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapacityStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_use: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_user_sessions: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_user_sessions: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_user_sessions: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_user_sessions: Option<i64>,
+}
+
+/// A fleet's capacity and load at one run (`PK = SNAP#<region>#<fleet>`, `SK` = the run's
+/// time). Written when anything in it changed since the last snapshot, and at least
+/// daily, so a time range always finds the snapshot in force at its start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacitySnapshot {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub region: String,
+    pub fleet: String,
+    pub time: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet_type: Option<String>,
+    /// MaxSessionsPerInstance (absent: single-session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_sessions_per_instance: Option<i64>,
+    pub capacity: CapacityStatus,
+    /// Sessions seen, any state.
+    pub sessions: u32,
+    pub active_sessions: u32,
+    pub connected_sessions: u32,
+    /// Load per instance (sessions with an InstanceId only).
+    pub instances: BTreeMap<String, InstanceLoad>,
+    /// Most sessions on one instance.
+    pub peak_sessions_per_instance: u32,
+    /// Mean sessions per instance that hosts any (0 with none).
+    pub average_sessions_per_instance: f64,
+    pub ttl: i64,
+}
+
+impl CapacitySnapshot {
+    /// Whether two snapshots describe the same capacity and load (times aside).
+    pub fn same_load(&self, other: &CapacitySnapshot) -> bool {
+        self.fleet_state == other.fleet_state
+            && self.fleet_type == other.fleet_type
+            && self.max_sessions_per_instance == other.max_sessions_per_instance
+            && self.capacity == other.capacity
+            && self.sessions == other.sessions
+            && self.active_sessions == other.active_sessions
+            && self.connected_sessions == other.connected_sessions
+            && self.instances == other.instances
+    }
+}
+
+/// The recorder's bookkeeping for one region (`PK = RECORDER#<region>`, `SK = STATE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecorderState {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub region: String,
+    /// The last run that listed the region's fleets.
+    pub last_run: DateTime<Utc>,
+    /// The fleets that run listed: a fleet missing from the next run's list is gone, and
+    /// its open sessions are closed.
+    #[serde(default)]
+    pub fleets: BTreeSet<String>,
+    /// Fleets whose sessions that run could not read completely, with the last run that
+    /// did: their open sessions were last seen then, not at `last_run`.
+    #[serde(default)]
+    pub incomplete: BTreeMap<String, DateTime<Utc>>,
+}
+
+impl RecorderState {
+    pub fn new(region: &str, last_run: DateTime<Utc>) -> Self {
+        RecorderState {
+            pk: recorder_pk(region),
+            sk: schema::STATE_SK.to_owned(),
+            region: region.to_owned(),
+            last_run,
+            fleets: BTreeSet::new(),
+            incomplete: BTreeMap::new(),
+        }
+    }
+
+    /// When the fleet's sessions were last read completely.
+    pub fn fleet_read_at(&self, fleet: &str) -> DateTime<Utc> {
+        self.incomplete.get(fleet).copied().unwrap_or(self.last_run)
+    }
+}
+
+/// Whose sessions a query asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionsOf {
+    /// A user, across fleets, regions and authentication types.
+    User(String),
+    Fleet {
+        region: String,
+        fleet: String,
+    },
+    Instance {
+        region: String,
+        instance: String,
+    },
+}
+
+/// Sessions that ran at any time in `[since, until]` (either bound open).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionQuery {
+    pub of: SessionsOf,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The longest a session can run: MaxUserDurationInSeconds is at most 432,000 s (5 days).
+/// A time-range query reaches back this far before `since` for sessions still running
+/// at `since`.
+pub const LONGEST_SESSION: chrono::Duration = chrono::Duration::days(5);
+
+impl SessionQuery {
+    /// Whether a record ran in the queried range (its start is in the key range already).
+    pub fn overlaps(&self, record: &SessionRecord) -> bool {
+        let began = record.began();
+        self.until.is_none_or(|until| began <= until)
+            && self
+                .since
+                .is_none_or(|since| record.ended_before.is_none_or(|ended| ended >= since))
+    }
+}
+
+/// One item the recorder writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionItem {
+    Session(SessionRecord),
+    Snapshot(CapacitySnapshot),
+}
+
+/// What a batch write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Items written.
+    pub items: usize,
+    /// BatchWriteItem calls, retries included.
+    pub requests: usize,
+    /// Items DynamoDB returned unprocessed and that were sent again.
+    pub retried: usize,
+    /// Write request units, by DynamoDB's sizing (1 per KB of item, once for the table
+    /// and once more per index the item is in): an estimate of what on-demand bills.
+    pub write_units: u64,
+}
+
+impl std::ops::AddAssign for WriteStats {
+    fn add_assign(&mut self, other: WriteStats) {
+        self.items += other.items;
+        self.requests += other.requests;
+        self.retried += other.retried;
+        self.write_units += other.write_units;
+    }
+}
+
+/// Where session history, capacity snapshots and the recorder's bookkeeping live.
+pub trait SessionStore {
+    fn recorder_state(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Option<RecorderState>, StoreError>> + Send;
+
+    /// Saves the state unless a run that started later saved first; `false` then.
+    fn save_recorder_state(
+        &self,
+        state: &RecorderState,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The open sessions of one fleet (the sparse index).
+    fn open_sessions(
+        &self,
+        region: &str,
+        fleet: &str,
+    ) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
+
+    /// The fleet's latest snapshot taken at or before `at` (`None`: the latest of all).
+    fn latest_snapshot(
+        &self,
+        region: &str,
+        fleet: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<Option<CapacitySnapshot>, StoreError>> + Send;
+
+    /// Writes items in batches, retrying what DynamoDB leaves unprocessed.
+    fn write(
+        &self,
+        items: &[SessionItem],
+    ) -> impl Future<Output = Result<WriteStats, StoreError>> + Send;
+
+    /// Sessions by user, fleet or instance in a time range, oldest first.
+    fn sessions(
+        &self,
+        query: &SessionQuery,
+    ) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
+
+    /// Snapshots of one fleet in a time range, oldest first, starting with the one in
+    /// force at `since`.
+    fn snapshots(
+        &self,
+        region: &str,
+        fleet: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<Vec<CapacitySnapshot>, StoreError>> + Send;
+}
