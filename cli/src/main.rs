@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod output;
+mod sessions;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     /// AWS credential chain. Same findings, formats and exit status as `check`; 2 when an
     /// AppStream call failed (the rest is still audited and reported).
     Audit(audit::AuditArgs),
+    /// Who used which fleet, when: the streaming-session history the session-recorder
+    /// keeps in DynamoDB, by user, fleet or instance, in a time range.
+    Sessions(sessions::SessionsArgs),
     /// List the rule catalog with IDs, severities and defaults.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -65,11 +69,23 @@ impl std::str::FromStr for FailOn {
     }
 }
 
+/// A single-threaded runtime for the commands that call AWS, or exit status 2.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("streamwarden: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Sessions(args) => sessions::run(&args),
         Command::Rules { format } => {
             print_rules(format);
             ExitCode::SUCCESS

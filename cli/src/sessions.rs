@@ -1,0 +1,421 @@
+//! `streamwarden sessions`: who used which fleet, when, from the session recorder's
+//! table.
+
+use anyhow::{Context, bail};
+use aws_config::BehaviorVersion;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+use std::process::ExitCode;
+use streamwarden::aws::DynamoStore;
+use streamwarden::aws::session_store::dynamodb_client;
+use streamwarden::store::sessions::SessionRecord;
+use streamwarden::store::{SessionQuery, SessionStore, SessionsOf};
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("of").required(true).args(["user", "fleet", "instance"])))]
+pub struct SessionsArgs {
+    /// Sessions of this user (the AppStream user ID, often an e-mail address), in every
+    /// fleet and region.
+    #[arg(long)]
+    user: Option<String>,
+    /// Sessions on this fleet (in --region).
+    #[arg(long)]
+    fleet: Option<String>,
+    /// Sessions hosted by this instance (multi-session fleets; in --region).
+    #[arg(long)]
+    instance: Option<String>,
+    /// Sessions running at or after this time: RFC 3339 (2026-11-27T08:00:00Z), a date
+    /// (2026-11-27, midnight UTC), or an age (30m, 12h, 7d ago).
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Sessions started at or before this time (same forms as --since).
+    #[arg(long, value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The Streamwarden table (the stack's TableName output).
+    #[arg(long, env = "STREAMWARDEN_TABLE")]
+    table: String,
+    /// The fleet's region for --fleet and --instance; default: the region of the AWS
+    /// configuration. The table is read in the AWS configuration's region.
+    #[arg(long)]
+    region: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+/// RFC 3339, a date (midnight UTC), or an age such as `30m`, `12h`, `7d`.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_time_at(s, Utc::now())
+}
+
+fn parse_time_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    let unit = s.chars().last().unwrap_or(' ');
+    if let Ok(n) = s[..s.len().saturating_sub(1)].parse::<i64>()
+        && n >= 0
+    {
+        let age = match unit {
+            'm' => Duration::minutes(n),
+            'h' => Duration::hours(n),
+            'd' => Duration::days(n),
+            'w' => Duration::weeks(n),
+            _ => return Err(time_error(s)),
+        };
+        return Ok(now - age);
+    }
+    Err(time_error(s))
+}
+
+fn time_error(s: &str) -> String {
+    format!(
+        "{s:?} is not a time: use RFC 3339 (2026-11-27T08:00:00Z), a date (2026-11-27) or an age (30m, 12h, 7d)"
+    )
+}
+
+pub fn run(args: &SessionsArgs) -> ExitCode {
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    match runtime.block_on(list(args)) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("streamwarden: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn list(args: &SessionsArgs) -> anyhow::Result<String> {
+    if let (Some(since), Some(until)) = (args.since, args.until)
+        && since > until
+    {
+        bail!("--since ({since}) is after --until ({until})");
+    }
+    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let region = || -> anyhow::Result<String> {
+        match (&args.region, config.region()) {
+            (Some(r), _) => Ok(r.clone()),
+            (None, Some(r)) => Ok(r.to_string()),
+            (None, None) => {
+                bail!("no AWS region: pass --region or set AWS_REGION (or a profile's region)")
+            }
+        }
+    };
+    let of = match (&args.user, &args.fleet, &args.instance) {
+        (Some(user), _, _) => SessionsOf::User(user.clone()),
+        (_, Some(fleet), _) => SessionsOf::Fleet {
+            region: region()?,
+            fleet: fleet.clone(),
+        },
+        (_, _, Some(instance)) => SessionsOf::Instance {
+            region: region()?,
+            instance: instance.clone(),
+        },
+        _ => bail!("pass --user, --fleet or --instance"),
+    };
+    let store = DynamoStore::new(dynamodb_client(&config), &args.table);
+    let query = SessionQuery {
+        of,
+        since: args.since,
+        until: args.until,
+    };
+    let mut records = store
+        .sessions(&query)
+        .await
+        .with_context(|| format!("reading sessions from table {}", args.table))?;
+    // An open session was seen by every run that read its fleet since its last change:
+    // the recorder's bookkeeping says when that was.
+    let regions: std::collections::BTreeSet<String> = records
+        .iter()
+        .filter(|r| r.is_open())
+        .map(|r| r.region.clone())
+        .collect();
+    for region in regions {
+        let Some(state) = store
+            .recorder_state(&region)
+            .await
+            .with_context(|| format!("reading the recorder state from table {}", args.table))?
+        else {
+            continue;
+        };
+        for r in records
+            .iter_mut()
+            .filter(|r| r.is_open() && r.region == region)
+        {
+            if state.fleets.contains(&r.fleet) {
+                r.last_seen = r.last_seen.max(state.fleet_read_at(&r.fleet));
+            }
+        }
+    }
+    Ok(match args.format {
+        Format::Text => text(&query, &records),
+        Format::Json => {
+            let mut out = serde_json::to_string_pretty(&json(&records))?;
+            out.push('\n');
+            out
+        }
+        Format::Csv => csv(&records),
+    })
+}
+
+/// A record without the table's keys: what a person or a script wants.
+fn public(record: &SessionRecord) -> Value {
+    let mut value = serde_json::to_value(record).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.retain(|k, _| !(k == "PK" || k == "SK" || k.starts_with("GSI") || k == "ttl"));
+        map.insert("open".to_owned(), Value::Bool(record.is_open()));
+    }
+    value
+}
+
+fn json(records: &[SessionRecord]) -> Value {
+    json!({ "sessions": records.iter().map(public).collect::<Vec<_>>() })
+}
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+const CSV_COLUMNS: [&str; 16] = [
+    "session_id",
+    "user_id",
+    "region",
+    "fleet",
+    "stack",
+    "authentication_type",
+    "instance_id",
+    "start_time",
+    "first_seen",
+    "last_seen",
+    "ended_after",
+    "ended_before",
+    "state",
+    "connection_state",
+    "open",
+    "changes",
+];
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn csv(records: &[SessionRecord]) -> String {
+    let mut out = CSV_COLUMNS.join(",");
+    out.push_str("\r\n");
+    for r in records {
+        let changes = r
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}{}",
+                    time(Some(c.seen)),
+                    c.state,
+                    c.connection_state
+                        .as_ref()
+                        .map(|s| format!("/{s}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let row = [
+            r.session_id.clone(),
+            r.user_id.clone(),
+            r.region.clone(),
+            r.fleet.clone(),
+            r.stack.clone(),
+            r.authentication_type.clone().unwrap_or_default(),
+            r.instance_id.clone().unwrap_or_default(),
+            time(r.start_time),
+            time(Some(r.first_seen)),
+            time(Some(r.last_seen)),
+            time(r.ended_after),
+            time(r.ended_before),
+            r.state.clone(),
+            r.connection_state.clone().unwrap_or_default(),
+            r.is_open().to_string(),
+            changes,
+        ];
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn short(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
+    let what = match &query.of {
+        SessionsOf::User(u) => format!("user {u}"),
+        SessionsOf::Fleet { region, fleet } => format!("fleet {fleet} ({region})"),
+        SessionsOf::Instance { region, instance } => format!("instance {instance} ({region})"),
+    };
+    let range = match (query.since, query.until) {
+        (None, None) => String::new(),
+        (since, until) => format!(
+            ", {} to {}",
+            since.map_or("the start".to_owned(), short),
+            until.map_or("now".to_owned(), short)
+        ),
+    };
+    let mut out = format!(
+        "{} of {what}{range} (times UTC)\n",
+        match records.len() {
+            1 => "1 session".to_owned(),
+            n => format!("{n} sessions"),
+        }
+    );
+    if records.is_empty() {
+        return out;
+    }
+    let rows: Vec<[String; 7]> = records
+        .iter()
+        .map(|r| {
+            let ended = match (r.ended_after, r.ended_before) {
+                (Some(a), Some(b)) => format!("{} .. {}", short(a), short(b)),
+                _ => format!("open, last seen {}", short(r.last_seen)),
+            };
+            let duration = match r.duration_bounds() {
+                Some((least, most)) => format!("{}..{}", minutes(least), minutes(most)),
+                None => format!(">= {}", minutes(r.last_seen - r.began())),
+            };
+            [
+                short(r.began()),
+                ended,
+                duration,
+                r.user_id.clone(),
+                format!("{}/{}", r.fleet, r.stack),
+                r.authentication_type.clone().unwrap_or_default(),
+                format!(
+                    "{}{}",
+                    r.session_id,
+                    r.instance_id
+                        .as_ref()
+                        .map(|i| format!(" on {i}"))
+                        .unwrap_or_default()
+                ),
+            ]
+        })
+        .collect();
+    let header = [
+        "STARTED",
+        "ENDED (between)",
+        "DURATION",
+        "USER",
+        "FLEET/STACK",
+        "AUTH",
+        "SESSION",
+    ];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                l.push_str(cell);
+            } else {
+                l.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out.push_str(
+        "An end is known only between the last run that saw the session and the first that did not.\n",
+    );
+    out
+}
+
+fn minutes(d: Duration) -> String {
+    let m = d.num_minutes().max(0);
+    if m >= 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_rfc3339_dates_or_ages() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
+        let t = |s| parse_time_at(s, now);
+        assert_eq!(
+            t("2026-11-27T08:00:00Z").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
+        );
+        assert_eq!(
+            t("2026-11-27T09:00:00+01:00").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
+        );
+        assert_eq!(
+            t("2026-11-20").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            t("12h").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            t("7d").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
+        );
+        assert_eq!(
+            t("30m").unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 27, 11, 30, 0).unwrap()
+        );
+        for bad in ["yesterday", "12x", "-3d", "", "2026-13-01"] {
+            let e = t(bad).unwrap_err();
+            assert!(e.contains("is not a time"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

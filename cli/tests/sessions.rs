@@ -1,0 +1,216 @@
+//! `streamwarden sessions` end to end: the real binary reads session history that the
+//! recorder's own code wrote to a DynamoDB table on moto server, found through the
+//! standard AWS_ENDPOINT_URL_DYNAMODB variable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::Value;
+use std::process::{Command, Output};
+use streamwarden::aws::DynamoStore;
+use streamwarden::aws::dynamodb::create_table;
+use streamwarden::model::Session;
+use streamwarden::recorder::observe;
+use streamwarden::store::SessionStore;
+use streamwarden::store::sessions::{RecorderState, SessionItem};
+use streamwarden_harness::Moto;
+
+const REGION: &str = "us-east-1";
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, h, m, 0).unwrap()
+}
+
+fn session(id: &str, user: &str, fleet: &str, auth: &str, start: DateTime<Utc>) -> Session {
+    Session {
+        id: id.into(),
+        user_id: user.into(),
+        stack_name: "office".into(),
+        fleet_name: fleet.into(),
+        state: "ACTIVE".into(),
+        connection_state: Some("CONNECTED".into()),
+        start_time: Some(start),
+        max_expiration_time: Some(start + Duration::hours(8)),
+        authentication_type: Some(auth.into()),
+        instance_id: None,
+        source: Default::default(),
+    }
+}
+
+/// Two recorder runs: alice (with a comma in her user ID, for CSV) and bob on `desk`,
+/// carol on `lab`; bob is gone by the second run.
+async fn seed(moto: &Moto) {
+    create_table(&moto.dynamodb(), "sw").await.unwrap();
+    let store = DynamoStore::new(moto.dynamodb(), "sw");
+    let keep = Duration::days(400);
+    let alice = session("s-alice", "alice,a@example.com", "desk", "SAML", at(7, 58));
+    let bob = session("s-bob", "bob@example.com", "desk", "API", at(7, 59));
+    let carol = session("s-carol", "carol@example.com", "lab", "USERPOOL", at(7, 50));
+    for (fleet, seen) in [("desk", vec![alice.clone(), bob]), ("lab", vec![carol])] {
+        let first = observe(REGION, fleet, &seen, vec![], true, None, at(8, 0), keep);
+        store
+            .write(
+                &first
+                    .writes
+                    .into_iter()
+                    .map(SessionItem::Session)
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .unwrap();
+    }
+    let open = store.open_sessions(REGION, "desk").await.unwrap();
+    let second = observe(
+        REGION,
+        "desk",
+        &[alice],
+        open,
+        true,
+        Some(at(8, 0)),
+        at(8, 5),
+        keep,
+    );
+    store
+        .write(
+            &second
+                .writes
+                .into_iter()
+                .map(SessionItem::Session)
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    // A third run at 08:10 saw the same: it wrote only its bookkeeping.
+    let mut state = RecorderState::new(REGION, at(8, 10));
+    state.fleets = ["desk".to_owned(), "lab".to_owned()].into();
+    assert!(store.save_recorder_state(&state).await.unwrap());
+}
+
+fn streamwarden(moto: &Moto, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+        .args(args)
+        .envs(moto.env())
+        .env("STREAMWARDEN_TABLE", "sw")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
+    let moto = Moto::start();
+    seed(&moto).await;
+
+    // By fleet, as text: both sessions, bob's with its end bounds.
+    let text = stdout(&streamwarden(&moto, &["sessions", "--fleet", "desk"]));
+    assert!(
+        text.starts_with("2 sessions of fleet desk (us-east-1)"),
+        "{text}"
+    );
+    let bob_line = text
+        .lines()
+        .find(|l| l.contains("bob@example.com"))
+        .unwrap();
+    assert!(
+        bob_line.contains("2026-11-27 08:00 .. 2026-11-27 08:05"),
+        "{bob_line}"
+    );
+    assert!(
+        bob_line.contains("API") && bob_line.contains("s-bob"),
+        "{bob_line}"
+    );
+    let alice_line = text.lines().find(|l| l.contains("alice")).unwrap();
+    assert!(
+        alice_line.contains("open, last seen 2026-11-27 08:10"),
+        "{alice_line}"
+    );
+    assert!(alice_line.contains(">= 12m"), "{alice_line}");
+
+    // By user, as JSON: carol only, without table keys.
+    let json: Value = serde_json::from_str(&stdout(&streamwarden(
+        &moto,
+        &[
+            "sessions",
+            "--user",
+            "carol@example.com",
+            "--format",
+            "json",
+        ],
+    )))
+    .unwrap();
+    let sessions = json["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["fleet"], "lab");
+    assert_eq!(sessions[0]["authentication_type"], "USERPOOL");
+    assert_eq!(sessions[0]["open"], true);
+    assert!(sessions[0].get("PK").is_none() && sessions[0].get("GSI2PK").is_none());
+
+    // A time range after bob left: alice only. CSV quotes her user ID.
+    let csv = stdout(&streamwarden(
+        &moto,
+        &[
+            "sessions",
+            "--fleet",
+            "desk",
+            "--since",
+            "2026-11-27T08:06:00Z",
+            "--format",
+            "csv",
+        ],
+    ));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("session_id,user_id,region,fleet"));
+    assert!(
+        lines[1].starts_with("s-alice,\"alice,a@example.com\",us-east-1,desk"),
+        "{}",
+        lines[1]
+    );
+
+    // Before anyone started: nothing.
+    let none = stdout(&streamwarden(
+        &moto,
+        &[
+            "sessions",
+            "--user",
+            "bob@example.com",
+            "--until",
+            "2026-11-27T07:00:00Z",
+        ],
+    ));
+    assert!(
+        none.starts_with("0 sessions of user bob@example.com"),
+        "{none}"
+    );
+}
+
+#[tokio::test]
+async fn bad_arguments_and_a_missing_table_are_clear_errors() {
+    let moto = Moto::start();
+    let out = streamwarden(&moto, &["sessions", "--user", "u", "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a time"));
+
+    let out = streamwarden(&moto, &["sessions"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--user"));
+
+    // No table created on this moto.
+    let out = streamwarden(&moto, &["sessions", "--fleet", "desk"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("table sw") && err.contains("ResourceNotFound"),
+        "{err}"
+    );
+}
