@@ -6,18 +6,22 @@ CARGO ?= cargo
 # .venv/, installed by scripts/bootstrap.sh.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test lint bench bootstrap clean
+.PHONY: demo test lint lint-template bench bootstrap clean
 
 demo: ## Check every sample in events/ against the sample policy.
 	$(CARGO) run --quiet -p streamwarden-cli -- check --fail-on never --policy events/check/policy.sample.toml events/check/
 
 test: lint bootstrap ## Everything CI runs.
+	scripts/lint-template.sh
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+lint-template: bootstrap ## sam validate --lint and cfn-lint on template.yaml.
+	scripts/lint-template.sh
 
 bootstrap: ## Python venv with moto server, cargo-lambda, cfn-lint and sam (idempotent).
 	scripts/bootstrap.sh
