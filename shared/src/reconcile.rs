@@ -128,16 +128,22 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
         now: DateTime<Utc>,
     ) -> Vec<HistoryRecord> {
         let ttl = (now + self.retention).timestamp();
-        let record = |f: &AlertFinding, kind: &str, previous| HistoryRecord {
-            pk: key.pk(),
-            sk: HistoryRecord::sort_key(trigger, &f.rule_id),
-            rule_id: f.rule_id.clone(),
-            change: kind.to_owned(),
-            severity: f.severity,
-            previous_severity: previous,
-            message: f.message.clone(),
-            trigger: trigger.clone(),
-            ttl,
+        let record = |f: &AlertFinding, kind: &str, previous| {
+            let mut record = HistoryRecord {
+                pk: key.pk(),
+                sk: HistoryRecord::sort_key(trigger, &f.rule_id),
+                rule_id: f.rule_id.clone(),
+                change: kind.to_owned(),
+                severity: f.severity,
+                previous_severity: previous,
+                message: f.message.clone(),
+                trigger: trigger.clone(),
+                ttl,
+                gsi2_pk: None,
+                gsi2_sk: None,
+            };
+            record.index_by_day(&key.region);
+            record
         };
         change
             .opened

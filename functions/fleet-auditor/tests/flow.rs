@@ -315,6 +315,8 @@ async fn a_commit_on_a_stale_version_is_a_conflict_not_a_duplicate() {
         message: "m".into(),
         trigger: trigger.clone(),
         ttl: 0,
+        gsi2_pk: None,
+        gsi2_sk: None,
     };
     assert_eq!(
         store

@@ -217,6 +217,37 @@ impl FindingStore for DynamoStore {
         Ok(states)
     }
 
+    async fn changes(
+        &self,
+        region: &str,
+        since: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<HistoryRecord>, StoreError> {
+        let from = since.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let to = format!("{}~", until.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+        let mut records = Vec::new();
+        let mut day = since.date_naive();
+        while day <= until.date_naive() {
+            let items = self
+                .query_items(
+                    Some(schema::GSI2),
+                    schema::GSI2_PK,
+                    &crate::store::records::changes_pk(region, day),
+                    schema::GSI2_SK,
+                    Some((from.clone(), to.clone())),
+                    true,
+                    None,
+                )
+                .await?;
+            for item in items {
+                records.push(self.decode(item, "history record")?);
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        Ok(records)
+    }
+
     async fn history(
         &self,
         key: &ResourceKey,

@@ -15,10 +15,10 @@ use serde_dynamo::aws_sdk_dynamodb_1::from_item;
 use std::collections::HashMap;
 use std::time::Duration;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// Below every time key (DynamoDB rejects an empty string as a key value).
-const EARLIEST: &str = "0";
+pub(crate) const EARLIEST: &str = "0";
 
 /// BatchWriteItem's largest batch.
 pub const BATCH: usize = 25;
@@ -94,7 +94,7 @@ pub fn write_units(item: &Item) -> u64 {
 impl DynamoStore {
     /// Every item of a Query, all pages.
     #[allow(clippy::too_many_arguments)]
-    async fn query_items(
+    pub(crate) async fn query_items(
         &self,
         index: Option<&str>,
         pk_name: &str,
@@ -135,7 +135,7 @@ impl DynamoStore {
         Ok(items)
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         &self,
         item: Item,
         what: &'static str,

@@ -6,7 +6,8 @@
 //!    `SK = STATE`; every non-compliant resource: Query the sparse index `gsi1`
 //!    (`GSI1PK = NONCOMPLIANT`), which holds only states with open findings;
 //! 2. finding history of one resource, newest first: Query `PK`, `SK` begins with
-//!    `HIST#`, descending.
+//!    `HIST#`, descending; every finding change of a region in a period: Query `gsi2`
+//!    (`GSI2PK = CHANGES#<region>#<YYYY-MM-DD>`) per day;
 //! 3. sessions (one item per session, `PK = SESSION#<region>#<id>`, `SK = SESSION`):
 //!    of one fleet in a time range: Query `gsi1` (`GSI1PK = FLEET#<region>#<fleet>`,
 //!    `GSI1SK` = start time `#` session ID); of one user: Query `gsi2`
@@ -173,6 +174,15 @@ pub trait FindingStore {
         &self,
         region: Option<&str>,
     ) -> impl Future<Output = Result<Vec<ResourceState>, StoreError>> + Send;
+
+    /// Every finding change of one region in `[since, until]`, oldest first (the
+    /// changes-by-day index, one Query per day).
+    fn changes(
+        &self,
+        region: &str,
+        since: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<Vec<HistoryRecord>, StoreError>> + Send;
 
     /// The history of one resource, newest first.
     fn history(

@@ -101,6 +101,11 @@ impl ResourceState {
     }
 }
 
+/// The partition of one region's finding changes of one day (gsi2).
+pub fn changes_pk(region: &str, day: chrono::NaiveDate) -> String {
+    format!("CHANGES#{region}#{}", day.format("%Y-%m-%d"))
+}
+
 /// One change of one finding (`SK = HIST#<time>#<trigger id>#<rule>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryRecord {
@@ -118,9 +123,39 @@ pub struct HistoryRecord {
     pub trigger: TriggerRecord,
     /// Expiry (epoch seconds) for DynamoDB TTL.
     pub ttl: i64,
+    /// The region's changes of one day, `CHANGES#<region>#<YYYY-MM-DD>` (gsi2), so the
+    /// digest finds every change of a period without reading every resource.
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2_pk: Option<String>,
+    /// The time, trigger and rule of [`Self::sk`], then the resource's key.
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2_sk: Option<String>,
 }
 
 impl HistoryRecord {
+    /// Sets the keys of the changes-by-day index from `pk`, `sk` and the trigger time.
+    pub fn index_by_day(&mut self, region: &str) {
+        self.gsi2_pk = Some(changes_pk(region, self.trigger.time.date_naive()));
+        let rest = self
+            .sk
+            .strip_prefix(schema::HISTORY_PREFIX)
+            .unwrap_or(&self.sk);
+        self.gsi2_sk = Some(format!("{rest}#{}", self.pk));
+    }
+
+    /// The resource type and name, from the partition key.
+    pub fn resource(&self) -> Option<(ResourceType, String)> {
+        let mut parts = self.pk.splitn(4, '#');
+        let (_, _, kind, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let kind = match kind {
+            "fleet" => ResourceType::Fleet,
+            "stack" => ResourceType::Stack,
+            "session" => ResourceType::Session,
+            _ => return None,
+        };
+        Some((kind, name.to_owned()))
+    }
+
     /// The sort key: time first (newest-first queries), then the trigger and the rule,
     /// so the same event never writes the same history twice.
     pub fn sort_key(trigger: &TriggerRecord, rule_id: &str) -> String {
