@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auditor;
 pub mod aws;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod events;
 pub mod finding;

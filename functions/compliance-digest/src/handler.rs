@@ -1,0 +1,109 @@
+//! Decodes the scheduled event, builds the digest of the day before it, publishes it.
+
+use chrono::{Duration, Utc};
+use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
+use serde_json::{Value, json};
+use streamwarden::aws::{AlertPublisher, PublishError};
+use streamwarden::digest::render::message;
+use streamwarden::digest::{DigestSource, build};
+use streamwarden::events::{AuditorEvent, EventError, parse_event};
+
+/// The period a digest covers: the day before the scheduled time.
+pub const PERIOD: Duration = Duration::hours(24);
+
+pub struct DigestFunction<S, P> {
+    pub store: S,
+    pub publisher: P,
+    pub regions: Vec<String>,
+}
+
+/// An invocation that failed; `errorType` is stable for alarms and dead-letter triage.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(
+        "unsupported event: the compliance digest runs on EventBridge schedules (\"Scheduled Event\" from aws.events), not on CloudTrail event {0}"
+    )]
+    Unsupported(String),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error("the digest was not sent: {0}")]
+    Unreadable(String),
+}
+
+impl From<HandlerError> for Diagnostic {
+    fn from(error: HandlerError) -> Self {
+        let error_type = match &error {
+            HandlerError::Event(e) => e.error_type(),
+            HandlerError::Unsupported(_) => "UnsupportedEvent",
+            HandlerError::Publish(_) => "PublishError",
+            HandlerError::Unreadable(_) => "StoreError",
+        };
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+pub async fn handle<S: DigestSource, P: AlertPublisher + Sync>(
+    function: &DigestFunction<S, P>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, HandlerError> {
+    let (account, time) = match parse_event(event.payload)? {
+        AuditorEvent::Schedule { account, time, .. } => (account, time),
+        AuditorEvent::ApiCall(call) => return Err(HandlerError::Unsupported(call.event_name)),
+    };
+    let digest = build(
+        &function.store,
+        &account,
+        &function.regions,
+        time - PERIOD,
+        time,
+        Utc::now(),
+    )
+    .await;
+    // Without the open findings a digest would say all is well: fail instead (the retry,
+    // then the dead-letter queue). Smaller gaps are reported inside the digest.
+    if let Some(error) = digest
+        .regions
+        .iter()
+        .flat_map(|r| r.errors.iter().map(move |e| (r, e)))
+        .find(|(_, e)| e.starts_with("open findings"))
+        .map(|(r, e)| format!("{}: {e}", r.region))
+    {
+        return Err(HandlerError::Unreadable(error));
+    }
+    let alert = message(&digest);
+    function.publisher.publish(&alert).await?;
+    let errors: Vec<&String> = digest.regions.iter().flat_map(|r| &r.errors).collect();
+    for error in &errors {
+        tracing::warn!(%error, "part of the digest could not be read");
+    }
+    let fleets: usize = digest.regions.iter().map(|r| r.fleets.len()).sum();
+    let idle: usize = digest
+        .regions
+        .iter()
+        .map(|r| r.fleets.iter().filter(|f| f.idle).count())
+        .sum();
+    tracing::info!(
+        open = digest.open_count(),
+        fleets,
+        idle,
+        bytes = alert.message.len(),
+        "digest published"
+    );
+    Ok(json!({
+        "since": digest.since,
+        "until": digest.until,
+        "regions": digest.regions.len(),
+        "open_findings": digest.open_count(),
+        "changes": digest.regions.iter().map(|r| r.changes.len()).sum::<usize>(),
+        "fleets": fleets,
+        "idle_fleets": idle,
+        "subject": alert.subject,
+        "message_bytes": alert.message.len(),
+        "errors": errors,
+    }))
+}
