@@ -12,6 +12,7 @@ demo: ## Check every sample in events/ against the sample policy.
 	$(CARGO) run --quiet -p streamwarden-cli -- check --fail-on never --policy events/check/policy.sample.toml events/check/
 
 test: lint bootstrap ## Everything CI runs.
+	scripts/install-chromium.sh
 	scripts/lint-template.sh
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc

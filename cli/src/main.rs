@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod output;
+mod report;
 mod sessions;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -37,6 +38,10 @@ enum Command {
     /// Who used which fleet, when: the streaming-session history the session-recorder
     /// keeps in DynamoDB, by user, fleet or instance, in a time range.
     Sessions(sessions::SessionsArgs),
+    /// The compliance digest from the table: open findings with their age, what opened
+    /// and resolved, and fleet usage (sessions, users, session-hours, peak concurrency,
+    /// multi-session packing, headroom, idle fleets), as text, JSON or an HTML page.
+    Report(report::ReportArgs),
     /// List the rule catalog with IDs, severities and defaults.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -86,6 +91,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Sessions(args) => sessions::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Rules { format } => {
             print_rules(format);
             ExitCode::SUCCESS

@@ -1,0 +1,142 @@
+//! `streamwarden report`: the compliance digest, from the table, as text, JSON or one
+//! self-contained HTML page.
+
+use crate::sessions::parse_time;
+use anyhow::bail;
+use aws_config::BehaviorVersion;
+use chrono::{DateTime, Duration, Utc};
+use clap::{Args, ValueEnum};
+use std::process::ExitCode;
+use streamwarden::aws::DynamoStore;
+use streamwarden::aws::session_store::dynamodb_client;
+use streamwarden::digest::{build, render};
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Start of the period: RFC 3339, a date (midnight UTC) or an age (24h, 7d);
+    /// default 24 hours before --until.
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// End of the period (same forms); default now.
+    #[arg(long, value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Region to report (repeatable); default: the region of the AWS configuration.
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// The Streamwarden table (the stack's TableName output).
+    #[arg(long, env = "STREAMWARDEN_TABLE")]
+    table: String,
+    /// Account ID shown in the report; default: read from the table's ARN.
+    #[arg(long)]
+    account: Option<String>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Html,
+}
+
+pub fn run(args: &ReportArgs) -> ExitCode {
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    match runtime.block_on(report(args)) {
+        Ok(text) => {
+            let written = match &args.output {
+                Some(path) => std::fs::write(path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            };
+            match written {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("streamwarden: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("streamwarden: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn report(args: &ReportArgs) -> anyhow::Result<String> {
+    let now = Utc::now();
+    let until = args.until.unwrap_or(now);
+    let since = args.since.unwrap_or(until - Duration::hours(24));
+    if since > until {
+        bail!("--since ({since}) is after --until ({until})");
+    }
+    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let regions: Vec<String> = if args.regions.is_empty() {
+        match config.region() {
+            Some(region) => vec![region.to_string()],
+            None => bail!("no AWS region: pass --region or set AWS_REGION (or a profile's region)"),
+        }
+    } else {
+        args.regions.clone()
+    };
+    let client = dynamodb_client(&config);
+    let account = match &args.account {
+        Some(account) => account.clone(),
+        None => table_account(&client, &args.table).await?,
+    };
+    let store = DynamoStore::new(client, &args.table);
+    let digest = build(&store, &account, &regions, since, until, now).await;
+    if let Some(region) = digest
+        .regions
+        .iter()
+        .find(|r| r.errors.iter().any(|e| e.starts_with("open findings")))
+    {
+        bail!(
+            "cannot read table {} in {}: {}",
+            args.table,
+            region.region,
+            region.errors.join("; ")
+        );
+    }
+    Ok(match args.format {
+        Format::Text => render::text(&digest),
+        Format::Json => {
+            let mut out = serde_json::to_string_pretty(&digest)?;
+            out.push('\n');
+            out
+        }
+        Format::Html => render::html(&digest),
+    })
+}
+
+/// The account ID in the table's ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`).
+async fn table_account(client: &aws_sdk_dynamodb::Client, table: &str) -> anyhow::Result<String> {
+    let out = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+            let e = aws_sdk_dynamodb::Error::from(e);
+            anyhow::anyhow!(
+                "table {table}: {}",
+                e.message().map_or_else(|| e.to_string(), str::to_owned)
+            )
+        })?;
+    Ok(out
+        .table
+        .and_then(|t| t.table_arn)
+        .and_then(|arn| arn.split(':').nth(4).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned()))
+}

@@ -1,0 +1,167 @@
+//! `streamwarden report` end to end: the real binary builds the digest from a table on
+//! moto server (found through AWS_ENDPOINT_URL_DYNAMODB) written by the store's code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+use streamwarden::aws::DynamoStore;
+use streamwarden::aws::dynamodb::create_table;
+use streamwarden::finding::{ResourceType, Severity};
+use streamwarden::model::Session;
+use streamwarden::recorder::observe;
+use streamwarden::store::sessions::{RecorderState, SessionItem};
+use streamwarden::store::{
+    Commit, FindingStore, ResourceKey, ResourceState, SessionStore, StoredFinding,
+};
+use streamwarden_harness::Moto;
+
+const REGION: &str = "us-east-1";
+
+fn at(d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
+}
+
+async fn seed(moto: &Moto) {
+    create_table(&moto.dynamodb(), "sw").await.unwrap();
+    let store = DynamoStore::new(moto.dynamodb(), "sw");
+    let key = ResourceKey::new(REGION, ResourceType::Fleet, "kiosk");
+    let finding = StoredFinding {
+        severity: Severity::Critical,
+        title: "Fleet allows default internet access".into(),
+        message: "EnableDefaultInternetAccess is true".into(),
+        remediation: "turn it off".into(),
+        opened_at: at(25, 7),
+        source: "described".into(),
+    };
+    let state = ResourceState::new(
+        &key,
+        BTreeMap::from([("FLEET-INTERNET-ACCESS".into(), finding)]),
+        1,
+        at(25, 7),
+    );
+    assert_eq!(
+        store.commit(&state, None, &[]).await.unwrap(),
+        Commit::Written
+    );
+    let session = Session {
+        id: "s-1".into(),
+        user_id: "alice@example.com".into(),
+        stack_name: "office".into(),
+        fleet_name: "kiosk".into(),
+        state: "ACTIVE".into(),
+        connection_state: Some("CONNECTED".into()),
+        start_time: Some(at(26, 9)),
+        max_expiration_time: None,
+        authentication_type: Some("SAML".into()),
+        instance_id: None,
+        source: Default::default(),
+    };
+    let seen = observe(
+        REGION,
+        "kiosk",
+        &[session],
+        vec![],
+        true,
+        None,
+        at(26, 10),
+        Duration::days(400),
+    );
+    store
+        .write(
+            &seen
+                .writes
+                .into_iter()
+                .map(SessionItem::Session)
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    let mut recorder = RecorderState::new(REGION, at(27, 6));
+    recorder.fleets = ["kiosk".to_owned()].into();
+    assert!(store.save_recorder_state(&recorder).await.unwrap());
+}
+
+fn streamwarden(moto: &Moto, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+        .args([
+            "report",
+            "--since",
+            "2026-11-26T07:00:00Z",
+            "--until",
+            "2026-11-27T07:00:00Z",
+        ])
+        .args(args)
+        .envs(moto.env())
+        .env("STREAMWARDEN_TABLE", "sw")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn the_digest_from_the_table_as_json_text_and_html() {
+    let moto = Moto::start();
+    seed(&moto).await;
+
+    let json: Value =
+        serde_json::from_str(&stdout(&streamwarden(&moto, &["--format", "json"]))).unwrap();
+    assert_eq!(json["account"], "123456789012", "read from the table's ARN");
+    let region = &json["regions"][0];
+    assert_eq!(region["region"], REGION);
+    assert_eq!(region["open"][0]["rule_id"], "FLEET-INTERNET-ACCESS");
+    assert_eq!(region["open"][0]["age_hours"], 48);
+    let kiosk = &region["fleets"][0];
+    assert_eq!(
+        (kiosk["sessions"].as_u64(), kiosk["unique_users"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        kiosk["session_hours_min"].as_f64(),
+        Some(21.0),
+        "09:00 to 06:00, seen then"
+    );
+
+    let text = stdout(&streamwarden(&moto, &[]));
+    assert!(
+        text.contains("FLEET-INTERNET-ACCESS") && text.contains("kiosk"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("alice@example.com"),
+        "no user IDs in the digest"
+    );
+
+    let dir = std::env::temp_dir().join(format!("report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("digest.html");
+    stdout(&streamwarden(
+        &moto,
+        &["--format", "html", "--output", page.to_str().unwrap()],
+    ));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"));
+    assert!(html.contains("usage-chart"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_clear_error() {
+    let moto = Moto::start();
+    let out = streamwarden(&moto, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("table sw"), "{err}");
+}
