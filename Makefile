@@ -1,12 +1,13 @@
 # Streamwarden: the two commands a newcomer needs, and a few more.
-# `make demo` runs the main job; `make test` runs every test (.ci/run calls it).
+# `make demo` runs the main job on the local stack; `make test` runs every test
+# (.ci/run calls it).
 
 CARGO ?= cargo
 # The local stack's Python tools (moto server, cargo-lambda, cfn-lint, sam) live in
 # .venv/, installed by scripts/bootstrap.sh.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: demo test lint lint-template bench bootstrap clean
+.PHONY: demo test lint lint-template bench bootstrap clean check-samples
 
 demo: ## Check every sample in events/ against the sample policy.
 	$(CARGO) run --quiet -p streamwarden-cli -- check --fail-on never --policy events/check/policy.sample.toml events/check/
