@@ -595,8 +595,11 @@ where
         }
 
         match self.store().save_recorder_state(&state).await {
-            Ok(true) => outcome.writes.items += 1,
-            Ok(false) => info!(region, "a later run saved its state first"),
+            Ok(Some(units)) => {
+                outcome.writes.items += 1;
+                outcome.writes.write_units += units;
+            }
+            Ok(None) => info!(region, "a later run saved its state first"),
             Err(e) => failures.push(format!("{region}: {e}")),
         }
     }

@@ -191,12 +191,14 @@ impl SessionStore for DynamoStore {
             .transpose()
     }
 
-    async fn save_recorder_state(&self, state: &RecorderState) -> Result<bool, StoreError> {
+    async fn save_recorder_state(&self, state: &RecorderState) -> Result<Option<u64>, StoreError> {
+        let item = self.item(state, &state.pk)?;
+        let units = write_units(&item);
         let result = self
             .client()
             .put_item()
             .table_name(self.table())
-            .set_item(Some(self.item(state, &state.pk)?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk) OR #last < :last")
             .expression_attribute_names("#pk", schema::PK)
             .expression_attribute_names("#last", "last_run")
@@ -205,11 +207,11 @@ impl SessionStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(Some(units)),
             Err(e) => {
                 let e = aws_sdk_dynamodb::Error::from(e);
                 if e.code() == Some("ConditionalCheckFailedException") {
-                    Ok(false)
+                    Ok(None)
                 } else {
                     Err(self.error("PutItem", e))
                 }

@@ -355,11 +355,12 @@ pub trait SessionStore {
         region: &str,
     ) -> impl Future<Output = Result<Option<RecorderState>, StoreError>> + Send;
 
-    /// Saves the state unless a run that started later saved first; `false` then.
+    /// Saves the state unless a run that started later saved first (`None` then); the
+    /// write units it took otherwise.
     fn save_recorder_state(
         &self,
         state: &RecorderState,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 
     /// The open sessions of one fleet (the sparse index).
     fn open_sessions(
