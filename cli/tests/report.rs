@@ -81,7 +81,13 @@ async fn seed(moto: &Moto) {
         .unwrap();
     let mut recorder = RecorderState::new(REGION, at(27, 6));
     recorder.fleets = ["kiosk".to_owned()].into();
-    assert!(store.save_recorder_state(&recorder).await.unwrap().is_some());
+    assert!(
+        store
+            .save_recorder_state(&recorder)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 fn streamwarden(moto: &Moto, args: &[&str]) -> Output {
