@@ -99,7 +99,7 @@ async fn report(args: &ReportArgs) -> anyhow::Result<String> {
     if let Some(region) = digest
         .regions
         .iter()
-        .find(|r| r.errors.iter().any(|e| e.starts_with("open findings")))
+        .find(|r| r.open_findings_unread().is_some())
     {
         bail!(
             "cannot read table {} in {}: {}",

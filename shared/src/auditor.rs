@@ -145,14 +145,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
     ) -> Result<Outcome, AuditorError> {
         match event {
             AuditorEvent::Schedule { id, account, time } => {
-                let trigger = TriggerRecord {
-                    kind: "schedule".to_owned(),
-                    id,
-                    time,
-                    event_name: None,
-                    principal: None,
-                    source_ip: None,
-                };
+                let trigger = TriggerRecord::schedule(id, time);
                 self.sweep(&trigger, &account, now).await
             }
             AuditorEvent::ApiCall(call) => self.api_call(&call, now).await,

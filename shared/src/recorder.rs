@@ -391,14 +391,7 @@ where
     ) -> Result<RecorderOutcome, RecorderError> {
         match event {
             AuditorEvent::Schedule { id, account, time } => {
-                let trigger = TriggerRecord {
-                    kind: "schedule".to_owned(),
-                    id,
-                    time,
-                    event_name: None,
-                    principal: None,
-                    source_ip: None,
-                };
+                let trigger = TriggerRecord::schedule(id, time);
                 self.run(&trigger, &account, now).await
             }
             AuditorEvent::ApiCall(call) => Err(RecorderError::Unsupported(format!(
@@ -653,8 +646,7 @@ where
             snapshot(region, fleet, &observed.open, last.as_ref(), now, retention);
         let mut items: Vec<SessionItem> = observed
             .writes
-            .iter()
-            .cloned()
+            .into_iter()
             .map(SessionItem::Session)
             .collect();
         if write_snapshot {
@@ -742,8 +734,7 @@ where
         let observed = observe(region, name, &[], open, true, read_before, now, retention);
         let items: Vec<SessionItem> = observed
             .writes
-            .iter()
-            .cloned()
+            .into_iter()
             .map(SessionItem::Session)
             .collect();
         let writes = self

@@ -66,13 +66,10 @@ pub async fn handle<S: DigestSource, P: AlertPublisher + Sync>(
     .await;
     // Without the open findings a digest would say all is well: fail instead (the retry,
     // then the dead-letter queue). Smaller gaps are reported inside the digest.
-    if let Some(error) = digest
-        .regions
-        .iter()
-        .flat_map(|r| r.errors.iter().map(move |e| (r, e)))
-        .find(|(_, e)| e.starts_with("open findings"))
-        .map(|(r, e)| format!("{}: {e}", r.region))
-    {
+    if let Some(error) = digest.regions.iter().find_map(|r| {
+        r.open_findings_unread()
+            .map(|e| format!("{}: {e}", r.region))
+    }) {
         return Err(HandlerError::Unreadable(error));
     }
     let alert = message(&digest);

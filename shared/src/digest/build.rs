@@ -15,6 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub trait DigestSource: FindingStore + SessionStore + Sync {}
 impl<T: FindingStore + SessionStore + Sync> DigestSource for T {}
 
+/// How a region's error starts when its open findings could not be read (see
+/// [`RegionDigest::open_findings_unread`]).
+pub(super) const OPEN_FINDINGS_UNREAD: &str = "open findings";
+
 /// Fleets read at once.
 const CONCURRENCY: usize = 8;
 
@@ -67,7 +71,7 @@ async fn region_digest<S: DigestSource>(
                 }
             }
         }
-        Err(e) => errors.push(format!("open findings: {e}")),
+        Err(e) => errors.push(format!("{OPEN_FINDINGS_UNREAD}: {e}")),
     }
     open.sort_by(|a, b| {
         b.severity

@@ -111,6 +111,17 @@ pub struct UsagePoint {
     pub active: u32,
 }
 
+impl RegionDigest {
+    /// Why the region's open findings could not be read, if they could not: such a
+    /// digest would look like an all-clear, so callers do not send it.
+    pub fn open_findings_unread(&self) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.starts_with(build::OPEN_FINDINGS_UNREAD))
+            .map(String::as_str)
+    }
+}
+
 impl Digest {
     pub fn open_count(&self) -> usize {
         self.regions.iter().map(|r| r.open.len()).sum()

@@ -36,6 +36,20 @@ pub struct TriggerRecord {
     pub source_ip: Option<String>,
 }
 
+impl TriggerRecord {
+    /// A scheduled run (EventBridge `Scheduled Event`).
+    pub fn schedule(id: String, time: DateTime<Utc>) -> Self {
+        TriggerRecord {
+            kind: "schedule".to_owned(),
+            id,
+            time,
+            event_name: None,
+            principal: None,
+            source_ip: None,
+        }
+    }
+}
+
 /// The alert a committed change still has to send (transactional outbox).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingAlert {
