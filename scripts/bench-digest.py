@@ -24,7 +24,7 @@ digest (the last 24 h) and for the whole month (DAYS days):
 1. once through a small counting proxy in front of moto: DynamoDB calls by operation and
    by access path, items and bytes read, and read units computed from the responses by
    DynamoDB's rules (an item's size is its attribute names plus values, as
-   `streamwarden::aws::session_store::item_size` counts it; Query: the items of one page
+   `streamwarden::aws::dynamodb::item_size` counts it; Query: the items of one page
    summed and rounded up to 4 KB, half a unit per 4 KB for the eventually consistent
    reads the code makes, at least one 4 KB step per page even if empty; GetItem strongly
    consistent: one unit per 4 KB; DescribeTable: none). moto does not report consumed
@@ -269,7 +269,7 @@ def observation_at(s, t):
 
 def make_snapshots(fleet, sessions, start):
     """Snapshots as the recorder writes them: at each run where the load changed, and at
-    least daily (`snapshot()` in shared/src/recorder.rs)."""
+    least daily (`snapshot()` in shared/src/services/session_recorder.rs)."""
     events = {start}
     for s in sessions:
         events.update(o[2] for o in s["obs"])
@@ -480,7 +480,7 @@ def seed(moto_url, data, threads=2):
 # DynamoDB item sizes and read units.
 
 def value_size(v):
-    """`value_size` of shared/src/aws/session_store.rs, on the JSON wire form."""
+    """`value_size` of shared/src/aws/dynamodb/sessions.rs, on the JSON wire form."""
     (kind, x), = v.items()
     if kind == "S":
         return len(x.encode())

@@ -4,16 +4,14 @@
 
 use crate::output::OutputArgs;
 use anyhow::{Context, bail};
-use aws_config::BehaviorVersion;
 use clap::Args;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 use streamwarden::Policy;
-use streamwarden::audit::{AuditOptions, audit};
-use streamwarden::aws::AppStreamInventory;
-use streamwarden::aws::appstream::appstream_client;
+use streamwarden::aws::Aws;
 use streamwarden::error::Location;
+use streamwarden::region_audit::{AuditOptions, audit};
 use streamwarden::report::Report;
 
 #[derive(Args)]
@@ -55,10 +53,10 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         None => Policy::builtin(),
     };
     let now = args.output.now()?;
-    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let aws = Aws::load().await;
     let regions: Vec<String> = if args.regions.is_empty() {
-        match config.region() {
-            Some(region) => vec![region.to_string()],
+        match aws.region() {
+            Some(region) => vec![region],
             None => bail!("no AWS region: pass --region or set AWS_REGION (or a profile's region)"),
         }
     } else {
@@ -71,8 +69,7 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         if progress {
             eprint!("auditing AppStream in {region}...");
         }
-        let client = appstream_client(&config, &region);
-        let inventory = AppStreamInventory::new(client, region.clone());
+        let inventory = aws.inventory(&region);
         let options = AuditOptions {
             concurrency: args.concurrency,
             sessions: args.sessions,

@@ -3,12 +3,10 @@
 
 use crate::sessions::parse_time;
 use anyhow::bail;
-use aws_config::BehaviorVersion;
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
-use streamwarden::aws::DynamoStore;
-use streamwarden::aws::session_store::dynamodb_client;
+use streamwarden::aws::Aws;
 use streamwarden::digest::{build, render};
 
 #[derive(Args)]
@@ -80,34 +78,23 @@ async fn report(args: &ReportArgs) -> anyhow::Result<String> {
     if since > until {
         bail!("--since ({since}) is after --until ({until})");
     }
-    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let aws = Aws::load().await;
     let regions: Vec<String> = if args.regions.is_empty() {
-        match config.region() {
-            Some(region) => vec![region.to_string()],
+        match aws.region() {
+            Some(region) => vec![region],
             None => bail!("no AWS region: pass --region or set AWS_REGION (or a profile's region)"),
         }
     } else {
         args.regions.clone()
     };
-    let client = dynamodb_client(&config);
+    let store = aws.store(&args.table);
     let account = match &args.account {
         Some(account) => account.clone(),
-        None => table_account(&client, &args.table).await?,
+        None => store.account().await?,
     };
-    let store = DynamoStore::new(client, &args.table);
-    let digest = build(&store, &account, &regions, since, until, now).await;
-    if let Some(region) = digest
-        .regions
-        .iter()
-        .find(|r| r.open_findings_unread().is_some())
-    {
-        bail!(
-            "cannot read table {} in {}: {}",
-            args.table,
-            region.region,
-            region.errors.join("; ")
-        );
-    }
+    let digest = build(&store, &account, &regions, since, until, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read table {} in {e}", args.table))?;
     Ok(match args.format {
         Format::Text => render::text(&digest),
         Format::Json => {
@@ -117,26 +104,4 @@ async fn report(args: &ReportArgs) -> anyhow::Result<String> {
         }
         Format::Html => render::html(&digest),
     })
-}
-
-/// The account ID in the table's ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`).
-async fn table_account(client: &aws_sdk_dynamodb::Client, table: &str) -> anyhow::Result<String> {
-    let out = client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .map_err(|e| {
-            use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-            let e = aws_sdk_dynamodb::Error::from(e);
-            anyhow::anyhow!(
-                "table {table}: {}",
-                e.message().map_or_else(|| e.to_string(), str::to_owned)
-            )
-        })?;
-    Ok(out
-        .table
-        .and_then(|t| t.table_arn)
-        .and_then(|arn| arn.split(':').nth(4).map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned()))
 }

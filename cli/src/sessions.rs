@@ -2,13 +2,11 @@
 //! table.
 
 use anyhow::{Context, bail};
-use aws_config::BehaviorVersion;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::process::ExitCode;
-use streamwarden::aws::DynamoStore;
-use streamwarden::aws::session_store::dynamodb_client;
+use streamwarden::aws::Aws;
 use streamwarden::store::sessions::SessionRecord;
 use streamwarden::store::{SessionQuery, SessionStore, SessionsOf};
 
@@ -108,11 +106,11 @@ async fn list(args: &SessionsArgs) -> anyhow::Result<String> {
     {
         bail!("--since ({since}) is after --until ({until})");
     }
-    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let aws = Aws::load().await;
     let region = || -> anyhow::Result<String> {
-        match (&args.region, config.region()) {
+        match (&args.region, aws.region()) {
             (Some(r), _) => Ok(r.clone()),
-            (None, Some(r)) => Ok(r.to_string()),
+            (None, Some(r)) => Ok(r),
             (None, None) => {
                 bail!("no AWS region: pass --region or set AWS_REGION (or a profile's region)")
             }
@@ -130,7 +128,7 @@ async fn list(args: &SessionsArgs) -> anyhow::Result<String> {
         },
         _ => bail!("pass --user, --fleet or --instance"),
     };
-    let store = DynamoStore::new(dynamodb_client(&config), &args.table);
+    let store = aws.store(&args.table);
     let query = SessionQuery {
         of,
         since: args.since,

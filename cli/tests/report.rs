@@ -11,7 +11,7 @@ use streamwarden::aws::DynamoStore;
 use streamwarden::aws::dynamodb::create_table;
 use streamwarden::finding::{ResourceType, Severity};
 use streamwarden::model::Session;
-use streamwarden::recorder::observe;
+use streamwarden::services::session_recorder::observe;
 use streamwarden::store::sessions::{RecorderState, SessionItem};
 use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionStore, StoredFinding,

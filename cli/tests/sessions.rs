@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use streamwarden::aws::DynamoStore;
 use streamwarden::aws::dynamodb::create_table;
 use streamwarden::model::Session;
-use streamwarden::recorder::observe;
+use streamwarden::services::session_recorder::observe;
 use streamwarden::store::SessionStore;
 use streamwarden::store::sessions::{RecorderState, SessionItem};
 use streamwarden_harness::Moto;

@@ -1,6 +1,11 @@
-//! Errors at the core's boundaries: reading an input document and loading a policy.
+//! Errors at the core's boundaries: reading an input document and loading a policy, and
+//! the boxed source every adapter error keeps.
 
 use std::fmt;
+
+/// The source of an error raised at an edge (an SDK call, a codec), kept for its chain
+/// without tying the core to the type that raised it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Where in an input a problem sits: the file and, where known, a JSON pointer and line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -12,11 +12,13 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use streamwarden::Policy;
-use streamwarden::audit::{AuditOptions, audit};
-use streamwarden::aws::appstream::{fleet_sessions, tune};
-use streamwarden::aws::{AppStreamInventory, FleetInventory};
+use streamwarden::aws::AppStreamInventory;
+use streamwarden::aws::tune_appstream as tune;
 use streamwarden::inputs::read_document;
+use streamwarden::inventory::FleetInventory;
+use streamwarden::inventory::fleet_sessions;
 use streamwarden::model::Attr;
+use streamwarden::region_audit::{AuditOptions, audit};
 
 fn events(name: &str) -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/check/").to_owned() + name;

@@ -3,9 +3,9 @@
 use chrono::{Duration, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
 use serde_json::{Value, json};
-use streamwarden::aws::{AlertPublisher, PublishError};
+use streamwarden::alert::{AlertPublisher, PublishError};
 use streamwarden::digest::render::message;
-use streamwarden::digest::{DigestSource, build};
+use streamwarden::digest::{DigestError, DigestSource, build};
 use streamwarden::events::{AuditorEvent, EventError, parse_event};
 
 /// The period a digest covers: the day before the scheduled time.
@@ -28,8 +28,9 @@ pub enum HandlerError {
     Unsupported(String),
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// Without a region's open findings the digest would read as an all-clear.
     #[error("the digest was not sent: {0}")]
-    Unreadable(String),
+    Unreadable(#[from] DigestError),
 }
 
 impl From<HandlerError> for Diagnostic {
@@ -38,7 +39,7 @@ impl From<HandlerError> for Diagnostic {
             HandlerError::Event(e) => e.error_type(),
             HandlerError::Unsupported(_) => "UnsupportedEvent",
             HandlerError::Publish(_) => "PublishError",
-            HandlerError::Unreadable(_) => "StoreError",
+            HandlerError::Unreadable(e) => e.error_type(),
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -63,15 +64,7 @@ pub async fn handle<S: DigestSource, P: AlertPublisher + Sync>(
         time,
         Utc::now(),
     )
-    .await;
-    // Without the open findings a digest would say all is well: fail instead (the retry,
-    // then the dead-letter queue). Smaller gaps are reported inside the digest.
-    if let Some(error) = digest.regions.iter().find_map(|r| {
-        r.open_findings_unread()
-            .map(|e| format!("{}: {e}", r.region))
-    }) {
-        return Err(HandlerError::Unreadable(error));
-    }
+    .await?;
     let alert = message(&digest);
     function.publisher.publish(&alert).await?;
     let errors: Vec<&String> = digest.regions.iter().flat_map(|r| &r.errors).collect();

@@ -7,12 +7,13 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
+use streamwarden::alert::AlertPublisher;
 use streamwarden::aws::dynamodb::create_table;
-use streamwarden::aws::{AlertPublisher, DynamoStore, SnsPublisher};
+use streamwarden::aws::{DynamoStore, SnsPublisher};
 use streamwarden::digest::{build, render};
 use streamwarden::finding::{ResourceType, Severity};
 use streamwarden::model::{Fleet, Origin, Session};
-use streamwarden::recorder::{observe, snapshot};
+use streamwarden::services::session_recorder::{observe, snapshot};
 use streamwarden::store::sessions::{CapacitySnapshot, RecorderState, SessionItem};
 use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, SessionStore, StoredFinding,
@@ -248,7 +249,8 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
         until,
         until,
     )
-    .await;
+    .await
+    .expect("every region's open findings are readable");
     let region = &digest.regions[0];
     assert!(region.errors.is_empty(), "{:?}", region.errors);
 

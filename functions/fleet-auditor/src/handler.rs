@@ -3,9 +3,10 @@
 use chrono::Utc;
 use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
 use serde_json::{Value, json};
-use streamwarden::auditor::{AuditorError, FleetAuditor};
-use streamwarden::aws::{AlertPublisher, FleetInventory};
+use streamwarden::alert::AlertPublisher;
 use streamwarden::events::{EventError, parse_event};
+use streamwarden::inventory::FleetInventory;
+use streamwarden::services::fleet_auditor::{AuditorError, FleetAuditor};
 use streamwarden::store::FindingStore;
 
 /// An invocation that failed; its `errorType` tells a bad event from a failing

@@ -11,13 +11,13 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use streamwarden::Policy;
-use streamwarden::auditor::FleetAuditor;
-use streamwarden::aws::appstream::tune;
 use streamwarden::aws::dynamodb::create_table;
+use streamwarden::aws::tune_appstream as tune;
 use streamwarden::aws::{AppStreamInventory, DynamoStore, SnsPublisher};
 use streamwarden::events::parse_event;
 use streamwarden::finding::ResourceType;
 use streamwarden::finding::Severity;
+use streamwarden::services::fleet_auditor::FleetAuditor;
 use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
 };

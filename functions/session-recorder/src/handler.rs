@@ -3,9 +3,10 @@
 use chrono::Utc;
 use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
 use serde_json::{Value, json};
-use streamwarden::aws::{AlertPublisher, FleetInventory};
+use streamwarden::alert::AlertPublisher;
 use streamwarden::events::{EventError, parse_event};
-use streamwarden::recorder::{RecorderError, SessionRecorder};
+use streamwarden::inventory::FleetInventory;
+use streamwarden::services::session_recorder::{RecorderError, SessionRecorder};
 use streamwarden::store::{FindingStore, SessionStore};
 
 /// An invocation that failed; its `errorType` tells a bad event from a failing

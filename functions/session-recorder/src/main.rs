@@ -4,26 +4,20 @@
 
 mod handler;
 
-use aws_config::BehaviorVersion;
 use lambda_runtime::{Error, run, service_fn, tracing};
-use streamwarden::aws::appstream::inventories;
-use streamwarden::aws::session_store::dynamodb_client;
-use streamwarden::aws::{DynamoStore, SnsPublisher};
+use streamwarden::aws::Aws;
 use streamwarden::config::Config;
-use streamwarden::recorder::SessionRecorder;
+use streamwarden::services::session_recorder::SessionRecorder;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let inventories = inventories(&sdk, &config.regions);
-    let store = DynamoStore::new(dynamodb_client(&sdk), &config.table);
-    let publisher = SnsPublisher::new(aws_sdk_sns::Client::new(&sdk), &config.topic_arn);
+    let aws = Aws::load().await;
     let recorder = SessionRecorder::new(
-        inventories,
-        store,
-        publisher,
+        aws.inventories(&config.regions),
+        aws.store(&config.table),
+        aws.publisher(&config.topic_arn),
         config.policy,
         config.retention_days,
     );

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 use streamwarden::Policy;
-use streamwarden::aws::appstream::tune;
 use streamwarden::aws::dynamodb::create_table;
+use streamwarden::aws::tune_appstream as tune;
 use streamwarden::aws::{AppStreamInventory, DynamoStore, SnsPublisher};
 use streamwarden::finding::{ResourceType, Severity};
-use streamwarden::recorder::{RecorderOutcome, SessionRecorder};
+use streamwarden::services::session_recorder::{RecorderOutcome, SessionRecorder};
 use streamwarden::store::sessions::{CapacitySnapshot, SessionRecord};
 use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionQuery, SessionStore, SessionsOf,

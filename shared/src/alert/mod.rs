@@ -89,3 +89,21 @@ pub struct Alert {
     /// Message attributes (String type): severity, rule_ids, fleet, account, region, change.
     pub attributes: BTreeMap<String, String>,
 }
+
+/// A publish that failed after the SDK's retries.
+#[derive(Debug, thiserror::Error)]
+#[error("SNS Publish to {topic} failed: {source}")]
+pub struct PublishError {
+    pub topic: String,
+    /// The SDK's error (or a request that could not be built).
+    #[source]
+    pub source: crate::error::BoxError,
+}
+
+/// Where alerts go (the SNS adapter is [`crate::aws::sns`]).
+pub trait AlertPublisher {
+    fn publish(
+        &self,
+        alert: &Alert,
+    ) -> impl std::future::Future<Output = Result<(), PublishError>> + Send;
+}

@@ -2,151 +2,54 @@
 //! sessions, mapped onto [`crate::model`].
 //!
 //! The SDK has no paginator for DescribeFleets or DescribeStacks, so the NextToken loops
-//! live here. Retries (throttling, 5xx) are the SDK's, configured by [`tune`].
+//! live here. Retries (throttling, 5xx) are the SDK's, configured in [`super::clients`].
 
 use crate::finding::Source;
+use crate::inventory::{AppStreamError, FleetInventory};
 use crate::model::{
-    AccessEndpoint, Attr, ComputeCapacityStatus, DomainJoinInfo, Fleet, FleetError, FleetType,
-    Origin, Session, Stack, StackError, UnreadReason, UserSetting, VpcConfig,
+    AccessEndpoint, Attr, AuthenticationType, ComputeCapacityStatus, DomainJoinInfo, Fleet,
+    FleetError, FleetType, Origin, Session, Stack, StackError, UnreadReason, UserSetting,
+    VpcConfig,
 };
 use aws_sdk_appstream::Client;
-use aws_sdk_appstream::config::retry::RetryConfig;
 use aws_sdk_appstream::error::ProvideErrorMetadata;
-use aws_sdk_appstream::types::{self as sdk, AuthenticationType};
+use aws_sdk_appstream::types as sdk;
 use chrono::{DateTime, Utc};
-use futures_util::{StreamExt, stream};
 use std::collections::BTreeMap;
-use std::time::Duration;
 use tracing::{debug, instrument};
-
-/// Every authentication type DescribeSessions knows. Without one, the service returns
-/// only API (streaming URL) sessions, so a complete sweep asks for each.
-pub const AUTHENTICATION_TYPES: [AuthenticationType; 4] = [
-    AuthenticationType::Api,
-    AuthenticationType::Saml,
-    AuthenticationType::Userpool,
-    AuthenticationType::AwsAd,
-];
 
 /// DescribeSessions' largest page.
 const SESSIONS_PAGE: i32 = 50;
 
-/// Retry settings for AppStream: its Describe* quotas are low and throttle under a
-/// sweep, so retry more often than the default 3 attempts, with exponential backoff and
-/// jitter. (The adaptive mode's client-side rate limiter was measured to slow a sweep
-/// against a throttling endpoint by minutes, so the standard mode it is.) A retry configuration set through the standard
-/// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` variables is left as it is.
-pub fn tune(builder: aws_sdk_appstream::config::Builder) -> aws_sdk_appstream::config::Builder {
-    if std::env::var_os("AWS_MAX_ATTEMPTS").is_some()
-        || std::env::var_os("AWS_RETRY_MODE").is_some()
-    {
-        return builder;
-    }
-    builder.retry_config(
-        RetryConfig::standard()
-            .with_max_attempts(8)
-            .with_initial_backoff(Duration::from_millis(200))
-            .with_max_backoff(Duration::from_secs(10)),
-    )
-}
-
-/// An AppStream client for one region, from the shared SDK configuration (credentials,
-/// `AWS_ENDPOINT_URL_APPSTREAM`), with [`tune`]d retries.
-pub fn appstream_client(sdk: &aws_types::SdkConfig, region: &str) -> Client {
-    Client::from_conf(
-        tune(aws_sdk_appstream::config::Builder::from(sdk))
-            .region(aws_types::region::Region::new(region.to_owned()))
-            .build(),
-    )
-}
-
-/// One inventory per region, for the functions' `STREAMWARDEN_REGIONS`.
-pub fn inventories(
-    sdk: &aws_types::SdkConfig,
-    regions: &[String],
-) -> std::collections::BTreeMap<String, AppStreamInventory> {
-    regions
-        .iter()
-        .map(|region| {
-            (
-                region.clone(),
-                AppStreamInventory::new(appstream_client(sdk, region), region.clone()),
-            )
-        })
-        .collect()
-}
-
-/// An AppStream call that failed after the SDK's retries.
-#[derive(Debug, thiserror::Error)]
-#[error("{operation}{} failed: {}", resource.as_ref().map(|r| format!(" for {r}")).unwrap_or_default(), summary(source))]
-pub struct AppStreamError {
-    pub operation: &'static str,
-    /// The fleet, stack or ARN the call was about.
-    pub resource: Option<String>,
-    #[source]
-    pub source: aws_sdk_appstream::Error,
-}
-
-fn summary(error: &aws_sdk_appstream::Error) -> String {
-    match (error.code(), error.message()) {
+/// The port's error from an SDK error: code and message as text, the SDK error as source.
+fn call_error(
+    operation: &'static str,
+    resource: Option<&str>,
+    source: impl Into<aws_sdk_appstream::Error>,
+) -> AppStreamError {
+    let source: aws_sdk_appstream::Error = source.into();
+    let code = source.code().map(str::to_owned);
+    let summary = match (source.code(), source.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
-        _ => error.to_string(),
+        _ => source.to_string(),
+    };
+    AppStreamError {
+        operation,
+        resource: resource.map(str::to_owned),
+        code,
+        summary,
+        source: Box::new(source),
     }
 }
 
-impl AppStreamError {
-    fn new(
-        operation: &'static str,
-        resource: Option<&str>,
-        source: impl Into<aws_sdk_appstream::Error>,
-    ) -> Self {
-        AppStreamError {
-            operation,
-            resource: resource.map(str::to_owned),
-            source: source.into(),
-        }
+fn sdk_authentication(authentication: AuthenticationType) -> sdk::AuthenticationType {
+    match authentication {
+        AuthenticationType::Api => sdk::AuthenticationType::Api,
+        AuthenticationType::Saml => sdk::AuthenticationType::Saml,
+        AuthenticationType::Userpool => sdk::AuthenticationType::Userpool,
+        AuthenticationType::AwsAd => sdk::AuthenticationType::AwsAd,
     }
-
-    /// The service's error code (`ThrottlingException`, `ResourceNotFoundException`, ...).
-    pub fn code(&self) -> Option<&str> {
-        self.source.code()
-    }
-
-    pub fn is_throttling(&self) -> bool {
-        matches!(
-            self.code(),
-            Some("ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException")
-        )
-    }
-
-    pub fn is_not_found(&self) -> bool {
-        self.code() == Some("ResourceNotFoundException")
-    }
-}
-
-/// What the auditor and the recorder need to know about an account's AppStream.
-#[allow(async_fn_in_trait)]
-pub trait FleetInventory {
-    /// Every fleet, all pages.
-    async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError>;
-    /// One fleet by name; `None` when it does not exist.
-    async fn fleet(&self, name: &str) -> Result<Option<Fleet>, AppStreamError>;
-    /// Every stack, all pages.
-    async fn stacks(&self) -> Result<Vec<Stack>, AppStreamError>;
-    /// One stack by name; `None` when it does not exist.
-    async fn stack(&self, name: &str) -> Result<Option<Stack>, AppStreamError>;
-    /// The tags of a fleet or stack ARN.
-    async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, AppStreamError>;
-    /// The stacks a fleet is associated with.
-    async fn associated_stacks(&self, fleet: &str) -> Result<Vec<String>, AppStreamError>;
-    /// Every session of a fleet x stack x authentication type, all pages.
-    async fn sessions(
-        &self,
-        fleet: &str,
-        stack: &str,
-        authentication: AuthenticationType,
-    ) -> Result<Vec<Session>, AppStreamError>;
 }
 
 /// The live inventory of one region.
@@ -187,7 +90,7 @@ impl FleetInventory for AppStreamInventory {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| AppStreamError::new("DescribeFleets", None, e))?;
+                .map_err(|e| call_error("DescribeFleets", None, e))?;
             let fleets = page
                 .fleets()
                 .iter()
@@ -208,7 +111,7 @@ impl FleetInventory for AppStreamInventory {
                 .find(|f| f.name() == Some(name))
                 .map(|f| fleet_from_sdk(f, self.source("fleet", name)))),
             Err(e) => {
-                let e = AppStreamError::new("DescribeFleets", Some(name), e);
+                let e = call_error("DescribeFleets", Some(name), e);
                 if e.is_not_found() { Ok(None) } else { Err(e) }
             }
         }
@@ -223,7 +126,7 @@ impl FleetInventory for AppStreamInventory {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| AppStreamError::new("DescribeStacks", None, e))?;
+                .map_err(|e| call_error("DescribeStacks", None, e))?;
             let stacks = page
                 .stacks()
                 .iter()
@@ -242,7 +145,7 @@ impl FleetInventory for AppStreamInventory {
                 .find(|s| s.name() == Some(name))
                 .map(|s| stack_from_sdk(s, self.source("stack", name)))),
             Err(e) => {
-                let e = AppStreamError::new("DescribeStacks", Some(name), e);
+                let e = call_error("DescribeStacks", Some(name), e);
                 if e.is_not_found() { Ok(None) } else { Err(e) }
             }
         }
@@ -255,7 +158,7 @@ impl FleetInventory for AppStreamInventory {
             .resource_arn(arn)
             .send()
             .await
-            .map_err(|e| AppStreamError::new("ListTagsForResource", Some(arn), e))?;
+            .map_err(|e| call_error("ListTagsForResource", Some(arn), e))?;
         Ok(out
             .tags()
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -271,7 +174,7 @@ impl FleetInventory for AppStreamInventory {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| AppStreamError::new("ListAssociatedStacks", Some(fleet), e))?;
+                .map_err(|e| call_error("ListAssociatedStacks", Some(fleet), e))?;
             Ok((page.names.unwrap_or_default(), page.next_token))
         })
         .await
@@ -283,19 +186,18 @@ impl FleetInventory for AppStreamInventory {
         stack: &str,
         authentication: AuthenticationType,
     ) -> Result<Vec<Session>, AppStreamError> {
-        let authentication = &authentication;
         all_pages(|token| async move {
             let page = self
                 .client
                 .describe_sessions()
                 .fleet_name(fleet)
                 .stack_name(stack)
-                .authentication_type(authentication.clone())
+                .authentication_type(sdk_authentication(authentication))
                 .limit(SESSIONS_PAGE)
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| AppStreamError::new("DescribeSessions", Some(fleet), e))?;
+                .map_err(|e| call_error("DescribeSessions", Some(fleet), e))?;
             let sessions = page
                 .sessions()
                 .iter()
@@ -323,42 +225,6 @@ where
             return Ok(items);
         }
     }
-}
-
-/// Every session of one fleet: its associated stacks x every authentication type, all
-/// pages, `concurrency` calls at once. Failures are returned beside what was read, so
-/// one failing stack or type never hides the rest.
-pub async fn fleet_sessions<I: FleetInventory>(
-    inventory: &I,
-    fleet: &str,
-    concurrency: usize,
-) -> (Vec<Session>, Vec<AppStreamError>) {
-    let stacks = match inventory.associated_stacks(fleet).await {
-        Ok(stacks) => stacks,
-        Err(e) => return (Vec::new(), vec![e]),
-    };
-    let queries: Vec<(String, AuthenticationType)> = stacks
-        .iter()
-        .flat_map(|s| {
-            AUTHENTICATION_TYPES
-                .iter()
-                .map(move |a| (s.clone(), a.clone()))
-        })
-        .collect();
-    let results: Vec<Result<Vec<Session>, AppStreamError>> = stream::iter(queries)
-        .map(|(stack, auth)| async move { inventory.sessions(fleet, &stack, auth).await })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    let mut sessions = Vec::new();
-    let mut errors = Vec::new();
-    for result in results {
-        match result {
-            Ok(found) => sessions.extend(found),
-            Err(e) => errors.push(e),
-        }
-    }
-    (sessions, errors)
 }
 
 fn time(t: Option<&aws_sdk_appstream::primitives::DateTime>) -> Option<DateTime<Utc>> {

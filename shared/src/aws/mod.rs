@@ -1,11 +1,13 @@
-//! The edges to AWS. Each adapter owns its SDK types, NextToken loops and retries, and
-//! hands the rest of the crate only domain types.
+//! The edges to AWS: the adapters behind the core's ports. Each owns its SDK types,
+//! NextToken loops and retries, and hands the rest of the crate only domain types. No
+//! `aws_sdk_*` type is used outside this module.
 
 pub mod appstream;
+pub mod clients;
 pub mod dynamodb;
-pub mod session_store;
 pub mod sns;
 
-pub use appstream::{AppStreamError, AppStreamInventory, FleetInventory};
-pub use dynamodb::DynamoStore;
-pub use sns::{AlertPublisher, PublishError, SnsPublisher};
+pub use appstream::AppStreamInventory;
+pub use clients::{Aws, appstream_client, dynamodb_client, sns_client, tune_appstream};
+pub use dynamodb::{DynamoStore, create_table};
+pub use sns::SnsPublisher;

@@ -1,25 +1,9 @@
 //! Alerts to SNS: one `MessageStructure=json` message per change, with message
 //! attributes subscribers can filter on.
 
-use crate::alert::Alert;
+use crate::alert::{Alert, AlertPublisher, PublishError};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
-use std::future::Future;
-
-/// A publish that failed after the SDK's retries.
-#[derive(Debug, thiserror::Error)]
-#[error("SNS Publish to {topic} failed: {source}")]
-pub struct PublishError {
-    pub topic: String,
-    /// The SDK's error (or a request that could not be built).
-    #[source]
-    pub source: Box<dyn std::error::Error + Send + Sync>,
-}
-
-/// Where alerts go.
-pub trait AlertPublisher {
-    fn publish(&self, alert: &Alert) -> impl Future<Output = Result<(), PublishError>> + Send;
-}
 
 /// Publishes to one SNS topic.
 #[derive(Clone, Debug)]

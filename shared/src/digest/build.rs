@@ -6,7 +6,7 @@
 use super::{Digest, FindingChange, FleetUsage, OpenFinding, RegionDigest, UsagePoint};
 use crate::finding::Severity;
 use crate::store::sessions::{CapacitySnapshot, RecorderState, SessionRecord};
-use crate::store::{FindingStore, SessionQuery, SessionStore, SessionsOf};
+use crate::store::{FindingStore, SessionQuery, SessionStore, SessionsOf, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,9 +15,23 @@ use std::collections::{BTreeMap, BTreeSet};
 pub trait DigestSource: FindingStore + SessionStore + Sync {}
 impl<T: FindingStore + SessionStore + Sync> DigestSource for T {}
 
-/// How a region's error starts when its open findings could not be read (see
-/// [`RegionDigest::open_findings_unread`]).
-pub(super) const OPEN_FINDINGS_UNREAD: &str = "open findings";
+/// Why no digest was built: without a region's open findings it would read as an
+/// all-clear, so it is not built at all (the function fails and is retried; the CLI
+/// exits non-zero). Smaller gaps are reported inside the digest.
+#[derive(Debug, thiserror::Error)]
+#[error("{region}: open findings could not be read: {source}")]
+pub struct DigestError {
+    pub region: String,
+    #[source]
+    pub source: StoreError,
+}
+
+impl DigestError {
+    /// Stable, for alarms and dead-letter triage: the store's.
+    pub fn error_type(&self) -> &'static str {
+        self.source.error_type()
+    }
+}
 
 /// Fleets read at once.
 const CONCURRENCY: usize = 8;
@@ -30,7 +44,7 @@ pub async fn build<S: DigestSource>(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Digest {
+) -> Result<Digest, DigestError> {
     let mut digest = Digest {
         account: account.to_owned(),
         generated_at: now,
@@ -41,9 +55,9 @@ pub async fn build<S: DigestSource>(
     for region in regions {
         digest
             .regions
-            .push(region_digest(store, region, since, until).await);
+            .push(region_digest(store, region, since, until).await?);
     }
-    digest
+    Ok(digest)
 }
 
 async fn region_digest<S: DigestSource>(
@@ -51,7 +65,7 @@ async fn region_digest<S: DigestSource>(
     region: &str,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> RegionDigest {
+) -> Result<RegionDigest, DigestError> {
     let mut errors = Vec::new();
     let mut open = Vec::new();
     match store.noncompliant(Some(region)).await {
@@ -71,7 +85,12 @@ async fn region_digest<S: DigestSource>(
                 }
             }
         }
-        Err(e) => errors.push(format!("{OPEN_FINDINGS_UNREAD}: {e}")),
+        Err(source) => {
+            return Err(DigestError {
+                region: region.to_owned(),
+                source,
+            });
+        }
     }
     open.sort_by(|a, b| {
         b.severity
@@ -111,7 +130,7 @@ async fn region_digest<S: DigestSource>(
     match store.recorder_state(region).await {
         Ok(Some(state)) => {
             let names: Vec<String> = state.fleets.iter().cloned().collect();
-            let results: Vec<(String, Result<FleetUsage, String>)> = stream::iter(names)
+            let results: Vec<(String, Result<FleetUsage, StoreError>)> = stream::iter(names)
                 .map(|fleet| {
                     let state = &state;
                     async move {
@@ -134,14 +153,14 @@ async fn region_digest<S: DigestSource>(
             .push("no session history: the session-recorder has not run in this region".to_owned()),
         Err(e) => errors.push(format!("session history: {e}")),
     }
-    RegionDigest {
+    Ok(RegionDigest {
         region: region.to_owned(),
         open,
         open_by_severity,
         changes,
         fleets,
         errors,
-    }
+    })
 }
 
 async fn fleet_usage<S: DigestSource>(
@@ -151,7 +170,7 @@ async fn fleet_usage<S: DigestSource>(
     state: &RecorderState,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<FleetUsage, String> {
+) -> Result<FleetUsage, StoreError> {
     let sessions = store
         .sessions(&SessionQuery {
             of: SessionsOf::Fleet {
@@ -161,12 +180,10 @@ async fn fleet_usage<S: DigestSource>(
             since: Some(since),
             until: Some(until),
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let snapshots = store
         .snapshots(region, fleet, Some(since), Some(until))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(usage(
         fleet,
         &sessions,

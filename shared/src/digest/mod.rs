@@ -7,7 +7,7 @@
 pub mod build;
 pub mod render;
 
-pub use build::{DigestSource, build};
+pub use build::{DigestError, DigestSource, build};
 
 use crate::finding::{ResourceType, Severity};
 use chrono::{DateTime, Utc};
@@ -109,17 +109,6 @@ pub struct UsagePoint {
     pub time: DateTime<Utc>,
     pub sessions: u32,
     pub active: u32,
-}
-
-impl RegionDigest {
-    /// Why the region's open findings could not be read, if they could not: such a
-    /// digest would look like an all-clear, so callers do not send it.
-    pub fn open_findings_unread(&self) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.starts_with(build::OPEN_FINDINGS_UNREAD))
-            .map(String::as_str)
-    }
 }
 
 impl Digest {

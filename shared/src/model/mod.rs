@@ -12,5 +12,5 @@ pub use fleet::{
     ComputeCapacity, ComputeCapacityStatus, DomainJoinInfo, Fleet, FleetError, FleetType, Origin,
     VpcConfig,
 };
-pub use session::Session;
+pub use session::{AuthenticationType, InstanceLoad, Observation, Session, TrackedSession};
 pub use stack::{AccessEndpoint, Stack, StackError, UserSetting};

@@ -11,13 +11,24 @@ pub struct GlobList {
     match_all: bool,
 }
 
+/// A pattern that is not a valid glob.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid glob pattern {pattern:?}: {source}")]
+pub struct GlobError {
+    pub pattern: String,
+    #[source]
+    pub source: glob::PatternError,
+}
+
 impl GlobList {
-    pub fn new<S: AsRef<str>>(sources: &[S]) -> Result<Self, String> {
+    pub fn new<S: AsRef<str>>(sources: &[S]) -> Result<Self, GlobError> {
         let patterns = sources
             .iter()
             .map(|s| {
-                glob::Pattern::new(s.as_ref())
-                    .map_err(|e| format!("invalid glob pattern {:?}: {e}", s.as_ref()))
+                glob::Pattern::new(s.as_ref()).map_err(|source| GlobError {
+                    pattern: s.as_ref().to_owned(),
+                    source,
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(GlobList {
@@ -95,6 +106,6 @@ mod tests {
     #[test]
     fn an_invalid_pattern_is_an_error_naming_it() {
         let err = GlobList::new(&["stream.[standard"]).unwrap_err();
-        assert!(err.contains("stream.[standard"), "{err}");
+        assert!(err.to_string().contains("stream.[standard"), "{err}");
     }
 }

@@ -281,8 +281,8 @@ impl Policy {
         for entry in &file.exemptions {
             let span = entry.span();
             let entry = entry.get_ref();
-            let resources =
-                GlobList::new(&entry.resources).map_err(|e| invalid(span.clone(), e))?;
+            let resources = GlobList::new(&entry.resources)
+                .map_err(|e| invalid(span.clone(), e.to_string()))?;
             if resources.is_empty() {
                 return Err(invalid(
                     span,
@@ -290,7 +290,8 @@ impl Policy {
                         .to_owned(),
                 ));
             }
-            let rules = GlobList::new(&entry.rules).map_err(|e| invalid(span.clone(), e))?;
+            let rules =
+                GlobList::new(&entry.rules).map_err(|e| invalid(span.clone(), e.to_string()))?;
             for pattern in &entry.rules {
                 let matched = GlobList::new(std::slice::from_ref(pattern))
                     .map(|g| CATALOG.iter().any(|r| g.matches(r.id)))

@@ -29,6 +29,7 @@ pub mod sessions;
 pub use records::{HistoryRecord, ResourceState, StoredFinding, TriggerRecord};
 pub use sessions::{SessionQuery, SessionStore, SessionsOf};
 
+use crate::error::BoxError;
 use crate::finding::ResourceType;
 use std::future::Future;
 
@@ -100,21 +101,26 @@ pub enum Commit {
     Conflict,
 }
 
-/// A store call that failed.
+/// A store call that failed. The adapter keeps the service's code and message as text
+/// and its own error as the source.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("DynamoDB {operation} on table {table} failed: {}", summary(source))]
-    DynamoDb {
+    #[error("DynamoDB {operation} on table {table} failed: {summary}")]
+    Call {
         operation: &'static str,
         table: String,
+        /// The service's error code (`ProvisionedThroughputExceededException`, ...).
+        code: Option<String>,
+        /// `code: message`, or the transport error's text.
+        summary: String,
         #[source]
-        source: Box<aws_sdk_dynamodb::Error>,
+        source: BoxError,
     },
     #[error("DynamoDB request for table {table} could not be built: {source}")]
     Build {
         table: String,
         #[source]
-        source: aws_sdk_dynamodb::error::BuildError,
+        source: BoxError,
     },
     #[error(
         "DynamoDB left {count} item(s) unprocessed in table {table} after {attempts} BatchWriteItem attempts"
@@ -130,17 +136,34 @@ pub enum StoreError {
         key: String,
         what: &'static str,
         #[source]
-        source: serde_dynamo::Error,
+        source: BoxError,
     },
 }
 
-fn summary(error: &aws_sdk_dynamodb::Error) -> String {
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => std::error::Error::source(error)
-            .map_or_else(|| error.to_string(), |s| format!("{error}: {s}")),
+impl StoreError {
+    /// The table was throttled (after the SDK's retries, or with batch items left over).
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            StoreError::Call { code, .. } => matches!(
+                code.as_deref(),
+                Some(
+                    "ProvisionedThroughputExceededException"
+                        | "ThrottlingException"
+                        | "RequestLimitExceeded"
+                )
+            ),
+            StoreError::Unprocessed { .. } => true,
+            StoreError::Build { .. } | StoreError::Corrupt { .. } => false,
+        }
+    }
+
+    /// Stable, for alarms and dead-letter triage.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            _ if self.is_throttling() => "StoreThrottled",
+            StoreError::Corrupt { .. } => "StoreCorrupt",
+            _ => "StoreError",
+        }
     }
 }
 

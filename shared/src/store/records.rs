@@ -128,7 +128,7 @@ pub struct HistoryRecord {
     #[serde(rename = "SK")]
     pub sk: String,
     pub rule_id: String,
-    /// `opened`, `resolved` or `raised`.
+    /// `opened`, `resolved`, `raised` or `lowered` (severity).
     pub change: String,
     pub severity: Severity,
     #[serde(default, skip_serializing_if = "Option::is_none")]

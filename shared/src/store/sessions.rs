@@ -8,6 +8,8 @@
 //! session (`ended_after`) and the first that did not (`ended_before`).
 
 use super::{StoreError, schema};
+use crate::model::TrackedSession;
+pub use crate::model::{InstanceLoad, Observation};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,20 +46,6 @@ pub fn snapshot_pk(region: &str, fleet: &str) -> String {
 
 pub fn recorder_pk(region: &str) -> String {
     format!("RECORDER#{region}")
-}
-
-/// One observed State and ConnectionState of a session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Observation {
-    pub state: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_state: Option<String>,
-    /// The first run that saw it.
-    pub seen: DateTime<Utc>,
-    /// The last run that still saw the previous state: the change happened in between.
-    /// `None` for the first observation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<DateTime<Utc>>,
 }
 
 /// One streaming session (`PK = SESSION#<region>#<id>`, `SK = SESSION`).
@@ -150,6 +138,17 @@ impl SessionRecord {
         }
     }
 
+    /// What the session rules judge of it.
+    pub fn tracked(&self) -> TrackedSession {
+        TrackedSession {
+            session_id: self.session_id.clone(),
+            state: self.state.clone(),
+            connection_state: self.connection_state.clone(),
+            start_time: self.start_time,
+            changes: self.changes.clone(),
+        }
+    }
+
     /// How long it ran, at least and at most (`None` while open or without bounds).
     pub fn duration_bounds(&self) -> Option<(chrono::Duration, chrono::Duration)> {
         let (after, before) = (self.ended_after?, self.ended_before?);
@@ -159,17 +158,6 @@ impl SessionRecord {
             before - began,
         ))
     }
-}
-
-/// Sessions on one instance at a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InstanceLoad {
-    /// Sessions placed on it (any state).
-    pub sessions: u32,
-    /// ACTIVE sessions.
-    pub active: u32,
-    /// The first run of the unbroken stretch in which it hosted sessions.
-    pub busy_since: DateTime<Utc>,
 }
 
 /// ComputeCapacityStatus as described, every field optional (older fleets and

@@ -7,9 +7,8 @@
 
 use super::{PASS, fail, human_seconds};
 use crate::finding::Severity;
-use crate::model::{Attr, Fleet};
+use crate::model::{Attr, Fleet, InstanceLoad, TrackedSession};
 use crate::policy::{Check, Outcome, Policy, Rule};
-use crate::store::sessions::{InstanceLoad, SessionRecord};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -17,7 +16,7 @@ use std::collections::BTreeMap;
 pub struct SessionView<'a> {
     pub fleet: &'a Fleet,
     /// Open sessions after this run (closed ones left out).
-    pub sessions: &'a [SessionRecord],
+    pub sessions: &'a [TrackedSession],
     /// Load per instance at this run.
     pub instances: &'a BTreeMap<String, InstanceLoad>,
     /// The fleet's most severe open HIGH or CRITICAL finding, if any.
@@ -134,23 +133,6 @@ pub const SESSION_STALE_DISCONNECTED: Rule = Rule {
     check: Check::Session(stale_disconnected),
 };
 
-/// Since when the recorder has seen the session NOT_CONNECTED without a break: the first
-/// run of the current stretch (never earlier, so the rule never overstates).
-pub fn disconnected_since(session: &SessionRecord) -> Option<DateTime<Utc>> {
-    if session.connection_state.as_deref() != Some("NOT_CONNECTED") {
-        return None;
-    }
-    let mut since = None;
-    for change in session.changes.iter().rev() {
-        if change.connection_state.as_deref() == Some("NOT_CONNECTED") {
-            since = Some(change.seen);
-        } else {
-            break;
-        }
-    }
-    since
-}
-
 fn stale_disconnected(policy: &Policy, view: &SessionView<'_>) -> Outcome {
     let timeout = match &view.fleet.disconnect_timeout_in_seconds {
         Attr::Set(t) => *t,
@@ -163,7 +145,7 @@ fn stale_disconnected(policy: &Policy, view: &SessionView<'_>) -> Outcome {
         .iter()
         .filter(|s| s.state == "ACTIVE")
         .filter_map(|s| {
-            let since = disconnected_since(s)?;
+            let since = s.disconnected_since()?;
             let gone = view.now - since;
             (gone > limit).then(|| format!("{} ({})", s.session_id, human(gone)))
         })

@@ -1,8 +1,8 @@
 use super::*;
 use crate::finding::ResourceType;
+use crate::model::Observation;
 use crate::policy::rules::testing::{described, policy};
 use crate::policy::{Check, evaluate_sessions};
-use crate::store::sessions::Observation;
 use chrono::{Duration, TimeZone};
 use serde_json::json;
 
@@ -26,45 +26,20 @@ fn fleet(extra: serde_json::Value) -> Fleet {
     described(body)
 }
 
-/// An open session first seen (and so observed) `first_seen` ago.
+/// An open session first seen (and so observed) a day ago.
 fn record(
     id: &str,
     state: &str,
     connection: Option<&str>,
     start_time: Option<DateTime<Utc>>,
-) -> SessionRecord {
-    let first_seen = ago(24 * 3600);
-    let mut r = SessionRecord {
-        pk: String::new(),
-        sk: String::new(),
-        region: "eu-west-1".to_owned(),
+) -> TrackedSession {
+    TrackedSession {
         session_id: id.to_owned(),
-        user_id: USER.to_owned(),
-        stack: "stack-a".to_owned(),
-        fleet: FLEET.to_owned(),
-        authentication_type: Some("SAML".to_owned()),
-        instance_id: Some("i-0aaa".to_owned()),
-        start_time,
-        max_expiration_time: None,
         state: state.to_owned(),
         connection_state: connection.map(str::to_owned),
-        changes: vec![observation(state, connection, first_seen)],
-        first_seen,
-        last_seen: first_seen,
-        ended_after: None,
-        ended_before: None,
-        gsi1_pk: String::new(),
-        gsi1_sk: String::new(),
-        gsi2_pk: String::new(),
-        gsi2_sk: String::new(),
-        gsi3_pk: None,
-        gsi3_sk: None,
-        gsi4_pk: None,
-        gsi4_sk: None,
-        ttl: 0,
-    };
-    r.index();
-    r
+        start_time,
+        changes: vec![observation(state, connection, ago(24 * 3600))],
+    }
 }
 
 fn observation(state: &str, connection: Option<&str>, seen: DateTime<Utc>) -> Observation {
@@ -77,16 +52,13 @@ fn observation(state: &str, connection: Option<&str>, seen: DateTime<Utc>) -> Ob
 }
 
 /// A session with this history of (state, connection, seen); the last is current.
-fn history(id: &str, changes: &[(&str, Option<&str>, DateTime<Utc>)]) -> SessionRecord {
+fn history(id: &str, changes: &[(&str, Option<&str>, DateTime<Utc>)]) -> TrackedSession {
     let (state, connection, _) = *changes.last().unwrap();
     let mut r = record(id, state, connection, Some(ago(2 * 3600)));
     r.changes = changes
         .iter()
         .map(|(s, c, seen)| observation(s, *c, *seen))
         .collect();
-    r.first_seen = changes[0].2;
-    r.last_seen = changes.last().unwrap().2;
-    r.index();
     r
 }
 
@@ -107,7 +79,7 @@ fn instances(loads: &[(&str, InstanceLoad)]) -> BTreeMap<String, InstanceLoad> {
 
 fn view<'a>(
     fleet: &'a Fleet,
-    sessions: &'a [SessionRecord],
+    sessions: &'a [TrackedSession],
     instances: &'a BTreeMap<String, InstanceLoad>,
 ) -> SessionView<'a> {
     SessionView {
@@ -185,45 +157,6 @@ fn overpacked_names_the_instances_and_their_active_sessions() {
     let loads = instances(&[("i-0aaa", load(2, 2, ago(60)))]);
     assert_eq!(
         check(&SESSION_INSTANCE_OVERPACKED, &p, &view(&f, &[], &loads)).as_deref(),
-        Some("1 instance over MaxSessionsPerInstance 1: i-0aaa (2 active)")
-    );
-}
-
-#[test]
-fn overpacked_from_recorded_sessions_counts_only_active_ones() {
-    // The loads as the recorder builds them: PENDING and EXPIRED sessions on the
-    // instance do not make a single-session instance overpacked.
-    let p = Policy::builtin();
-    let f = fleet(json!({}));
-    let sessions = vec![
-        record("s-1", "ACTIVE", Some("CONNECTED"), Some(ago(60))),
-        record("s-2", "PENDING", None, None),
-        record("s-3", "EXPIRED", Some("NOT_CONNECTED"), Some(ago(600))),
-    ];
-    let (snap, _) =
-        crate::recorder::snapshot("eu-west-1", &f, &sessions, None, now(), Duration::days(1));
-    assert_eq!(snap.instances["i-0aaa"], load(2, 1, now()));
-    assert_eq!(
-        check(
-            &SESSION_INSTANCE_OVERPACKED,
-            &p,
-            &view(&f, &sessions, &snap.instances)
-        ),
-        None
-    );
-    let sessions = vec![
-        record("s-1", "ACTIVE", Some("CONNECTED"), Some(ago(60))),
-        record("s-2", "ACTIVE", Some("NOT_CONNECTED"), Some(ago(60))),
-    ];
-    let (snap, _) =
-        crate::recorder::snapshot("eu-west-1", &f, &sessions, None, now(), Duration::days(1));
-    assert_eq!(
-        check(
-            &SESSION_INSTANCE_OVERPACKED,
-            &p,
-            &view(&f, &sessions, &snap.instances)
-        )
-        .as_deref(),
         Some("1 instance over MaxSessionsPerInstance 1: i-0aaa (2 active)")
     );
 }
@@ -346,7 +279,7 @@ fn over_max_duration_names_five_sessions_then_counts_the_rest() {
     let p = Policy::builtin();
     let f = fleet(json!({"MaxUserDurationInSeconds": 3600}));
     let loads = BTreeMap::new();
-    let sessions: Vec<SessionRecord> = (1..=8)
+    let sessions: Vec<TrackedSession> = (1..=8)
         .map(|i| {
             record(
                 &format!("s-{i}"),
@@ -414,7 +347,7 @@ fn disconnected_since_is_the_start_of_the_current_not_connected_stretch() {
         ),
     ] {
         let r = history("s-1", &changes);
-        assert_eq!(disconnected_since(&r), expected, "{name}");
+        assert_eq!(r.disconnected_since(), expected, "{name}");
     }
 }
 
@@ -533,7 +466,7 @@ fn stale_disconnected_message_names_sessions_and_how_long() {
              s-1 (15 min), s-3 (3 h 01 min)"
         )
     );
-    let sessions: Vec<SessionRecord> = (1..=6)
+    let sessions: Vec<TrackedSession> = (1..=6)
         .map(|i| history(&format!("s-{i}"), &[("ACTIVE", nc, ago(3600))]))
         .collect();
     assert_eq!(
@@ -570,7 +503,7 @@ fn on_noncompliant_fleet_needs_a_fleet_finding_and_a_running_session() {
         Some(ago(600)),
     )];
     let one = vec![record("s-1", "ACTIVE", Some("CONNECTED"), Some(ago(60)))];
-    let empty: Vec<SessionRecord> = Vec::new();
+    let empty: Vec<TrackedSession> = Vec::new();
     let finding = Some(("FLEET-INTERNET-ACCESS", Severity::High));
     for (name, sessions, fleet_finding, expected) in [
         ("no fleet finding", &running, None, None),
@@ -604,7 +537,7 @@ fn on_noncompliant_fleet_names_five_sessions_then_counts_the_rest() {
     let p = Policy::builtin();
     let f = fleet(json!({}));
     let loads = BTreeMap::new();
-    let sessions: Vec<SessionRecord> = (1..=12)
+    let sessions: Vec<TrackedSession> = (1..=12)
         .map(|i| {
             record(
                 &format!("s-{i:02}"),
@@ -709,7 +642,7 @@ fn failing_fleet() -> Fleet {
     }))
 }
 
-fn failing_sessions() -> Vec<SessionRecord> {
+fn failing_sessions() -> Vec<TrackedSession> {
     vec![
         record("s-1", "ACTIVE", Some("CONNECTED"), Some(ago(6 * 3600))),
         history(

@@ -804,3 +804,47 @@ fn a_snapshot_is_written_when_the_load_changed_or_daily() {
     assert_eq!(snap.instances["i-0bbb"].busy_since, at(30));
     assert_eq!(snap.instances["i-0ddd"].busy_since, at(0));
 }
+
+#[test]
+fn overpacked_from_recorded_sessions_counts_only_active_ones() {
+    // The loads as the recorder builds them, judged by the rule: PENDING and EXPIRED
+    // sessions on the instance do not make a single-session instance overpacked.
+    use crate::policy::rules::session::SESSION_INSTANCE_OVERPACKED;
+    let policy = Policy::builtin();
+    let fleet = described(json!({"Name": FLEET, "FleetType": "ALWAYS_ON", "State": "RUNNING"}));
+    let overpacked = |records: &[SessionRecord]| {
+        let (snap, _) = snapshot(REGION, &fleet, records, None, at(0), retention());
+        let tracked: Vec<_> = records.iter().map(SessionRecord::tracked).collect();
+        let view = SessionView {
+            fleet: &fleet,
+            sessions: &tracked,
+            instances: &snap.instances,
+            fleet_finding: None,
+            now: at(0),
+        };
+        let found = evaluate_sessions(&policy, &view);
+        (
+            snap.instances,
+            found
+                .findings
+                .iter()
+                .find(|f| f.rule_id == SESSION_INSTANCE_OVERPACKED.id)
+                .map(|f| f.message.clone()),
+        )
+    };
+    let (instances, finding) = overpacked(&[
+        open_record("s-1", "ACTIVE", Some("CONNECTED"), Some("i-0aaa")),
+        open_record("s-2", "PENDING", None, Some("i-0aaa")),
+        open_record("s-3", "EXPIRED", Some("NOT_CONNECTED"), Some("i-0aaa")),
+    ]);
+    assert_eq!(instances["i-0aaa"], load(2, 1, at(0)));
+    assert_eq!(finding, None);
+    let (_, finding) = overpacked(&[
+        open_record("s-1", "ACTIVE", Some("CONNECTED"), Some("i-0aaa")),
+        open_record("s-2", "ACTIVE", Some("NOT_CONNECTED"), Some("i-0aaa")),
+    ]);
+    assert_eq!(
+        finding.as_deref(),
+        Some("1 instance over MaxSessionsPerInstance 1: i-0aaa (2 active)")
+    );
+}

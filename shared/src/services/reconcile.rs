@@ -6,17 +6,40 @@
 //! published, then cleared. A publish that fails leaves it in the state, and the next
 //! invocation that reads the state (the retry, or the next sweep) sends it.
 
-use crate::alert::{Alert, AlertFinding, Change, Trigger, render};
-use crate::auditor::AuditorError;
-use crate::aws::AlertPublisher;
-use crate::finding::{Finding, ResourceType};
+use crate::alert::{Alert, AlertFinding, AlertPublisher, Change, PublishError, Trigger, render};
+use crate::finding::{Finding, ResourceType, Severity};
 use crate::store::records::Outbox;
 use crate::store::{
-    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
+    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, StoredFinding,
+    TriggerRecord,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 use tracing::info;
+
+/// Why a resource's state could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error(
+        "{resource}: the state kept changing under concurrent invocations; giving up after {attempts} attempts"
+    )]
+    Contended { resource: String, attempts: u32 },
+}
+
+impl ReconcileError {
+    /// Stable, for alarms and dead-letter triage.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            ReconcileError::Store(e) => e.error_type(),
+            ReconcileError::Publish(_) => "PublishError",
+            ReconcileError::Contended { .. } => "Contended",
+        }
+    }
+}
 
 /// The store and the alert channel, with how long history is kept.
 pub struct Reconciler<S, P> {
@@ -56,7 +79,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
         trigger: &TriggerRecord,
         mut prefetched: Option<Option<ResourceState>>,
         now: DateTime<Utc>,
-    ) -> Result<Option<Change>, AuditorError> {
+    ) -> Result<Option<Change>, ReconcileError> {
         const ATTEMPTS: u32 = 4;
         for _ in 0..ATTEMPTS {
             let stored = match prefetched.take() {
@@ -72,7 +95,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 .as_ref()
                 .map(|s| s.findings.clone())
                 .unwrap_or_default();
-            let (findings, mut change) = diff(&old, &current, sources, deleted, now);
+            let (findings, mut change, lowered) = diff(&old, &current, sources, deleted, now);
             if findings == old {
                 return Ok(None);
             }
@@ -91,7 +114,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 message: a.message.clone(),
                 attributes: a.attributes.clone(),
             });
-            let history = self.history(key, &change, trigger, now);
+            let history = self.history(key, &change, &lowered, trigger, now);
             match self.store.commit(&state, version, &history).await? {
                 Commit::Conflict => continue,
                 Commit::Written => {
@@ -102,13 +125,13 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 }
             }
         }
-        Err(AuditorError::Contended {
+        Err(ReconcileError::Contended {
             resource: format!("{} {}", key.resource_type.as_str(), key.name),
             attempts: ATTEMPTS,
         })
     }
 
-    async fn flush(&self, key: &ResourceKey, outbox: &Outbox) -> Result<(), AuditorError> {
+    async fn flush(&self, key: &ResourceKey, outbox: &Outbox) -> Result<(), ReconcileError> {
         let alert = Alert {
             subject: outbox.subject.clone(),
             message: outbox.message.clone(),
@@ -124,6 +147,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
         &self,
         key: &ResourceKey,
         change: &Change,
+        lowered: &[(AlertFinding, Severity)],
         trigger: &TriggerRecord,
         now: DateTime<Utc>,
     ) -> Vec<HistoryRecord> {
@@ -156,6 +180,11 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                     .map(|(f, before)| record(f, "raised", Some(*before))),
             )
             .chain(change.resolved.iter().map(|f| record(f, "resolved", None)))
+            .chain(
+                lowered
+                    .iter()
+                    .map(|(f, before)| record(f, "lowered", Some(*before))),
+            )
             .collect()
     }
 }
@@ -198,15 +227,25 @@ fn from_stored(rule_id: &str, f: &StoredFinding) -> AlertFinding {
     }
 }
 
-/// The new stored findings and what changed. A message that changes while the severity
-/// does not (live counts in a capacity finding) keeps the stored one: no write, no alert.
+/// The new stored findings, what changed (the alert), and the findings whose severity
+/// was lowered (with the severity before).
+///
+/// A message that changes while the severity does not (live counts in a capacity
+/// finding) keeps the stored one: no write, no alert. A raised severity is alerted. A
+/// lowered one (a severity override, a smaller excess) is good news: it is written with
+/// its new message and a `lowered` history record, and sends no alert.
 fn diff(
     old: &BTreeMap<String, StoredFinding>,
     current: &Current,
     sources: &[&str],
     deleted: bool,
     now: DateTime<Utc>,
-) -> (BTreeMap<String, StoredFinding>, Change) {
+) -> (
+    BTreeMap<String, StoredFinding>,
+    Change,
+    Vec<(AlertFinding, Severity)>,
+) {
+    let mut lowered = Vec::new();
     let mut change = Change {
         account: String::new(),
         region: String::new(),
@@ -248,6 +287,11 @@ fn diff(
                 } else {
                     if finding.severity < previous.severity {
                         kept.severity = finding.severity;
+                        kept.message = finding.message.clone();
+                        lowered.push((
+                            from_finding(finding, Some(previous.opened_at)),
+                            previous.severity,
+                        ));
                     }
                     change.unchanged.push(from_stored(rule_id, &kept));
                 }
@@ -266,5 +310,9 @@ fn diff(
             findings.insert(rule_id.clone(), previous.clone());
         }
     }
-    (findings, change)
+    (findings, change, lowered)
 }
+
+#[cfg(test)]
+#[path = "reconcile_tests.rs"]
+mod tests;

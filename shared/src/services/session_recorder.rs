@@ -7,15 +7,15 @@
 //! one writes only the region's bookkeeping item. A session that is gone is closed with
 //! the two bounds the runs give: the last run that saw it and the first that did not.
 
-use crate::auditor::{AuditorError, first_failures};
-use crate::aws::appstream::fleet_sessions;
-use crate::aws::{AlertPublisher, FleetInventory};
+use super::failure::{Cause, Failure, Failures};
+use super::reconcile::{Current, Reconciler};
+use crate::alert::AlertPublisher;
 use crate::events::AuditorEvent;
 use crate::finding::{ResourceType, Severity};
+use crate::inventory::{FleetInventory, fleet_sessions};
 use crate::model::{Fleet, Session};
 use crate::policy::rules::session::SessionView;
 use crate::policy::{Policy, evaluate_sessions};
-use crate::reconcile::{Current, Reconciler};
 use crate::store::sessions::{
     CapacitySnapshot, CapacityStatus, InstanceLoad, Observation, RecorderState, SessionItem,
     SessionRecord, SessionStore, WriteStats, key_time, snapshot_pk,
@@ -40,15 +40,15 @@ pub enum RecorderError {
         "unsupported event: the session recorder runs on EventBridge schedules (\"Scheduled Event\" from aws.events), not on {0}"
     )]
     Unsupported(String),
-    #[error("run finished with {} failure(s): {}", failures.len(), first_failures(failures))]
-    Partial { failures: Vec<String> },
+    #[error("run finished with {0}")]
+    Partial(Failures),
 }
 
 impl RecorderError {
     pub fn error_type(&self) -> &'static str {
         match self {
             RecorderError::Unsupported(_) => "UnsupportedEvent",
-            RecorderError::Partial { .. } => "PartialFailure",
+            RecorderError::Partial(_) => "PartialFailure",
         }
     }
 }
@@ -348,7 +348,8 @@ type RegionFindings = (
 /// A fleet's outcome within a run.
 struct FleetRun {
     outcome: RecorderOutcome,
-    complete: bool,
+    /// The first DescribeSessions failure, when the sessions were read only in part.
+    unread: Option<crate::inventory::AppStreamError>,
 }
 
 impl<I, S, P> SessionRecorder<I, S, P>
@@ -412,7 +413,7 @@ where
         // Whole seconds: run times are range keys, compared as text.
         let now = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
         let mut outcome = RecorderOutcome::default();
-        let mut failures = Vec::new();
+        let mut failures = Failures::default();
         for (region, inventory) in &self.inventories {
             self.region(
                 region,
@@ -425,9 +426,7 @@ where
             )
             .await;
         }
-        for failure in &failures {
-            warn!(%failure, "session recorder failure");
-        }
+        failures.log("session recorder");
         info!(
             fleets = outcome.fleets,
             sessions = outcome.sessions,
@@ -444,7 +443,7 @@ where
         if failures.is_empty() {
             Ok(outcome)
         } else {
-            Err(RecorderError::Partial { failures })
+            Err(RecorderError::Partial(failures))
         }
     }
 
@@ -457,19 +456,19 @@ where
         account: &str,
         now: DateTime<Utc>,
         outcome: &mut RecorderOutcome,
-        failures: &mut Vec<String>,
+        failures: &mut Failures,
     ) {
         let previous = match self.store().recorder_state(region).await {
             Ok(state) => state,
             Err(e) => {
-                failures.push(format!("{region}: {e}"));
+                failures.push(Failure::new(region, e));
                 return;
             }
         };
         let fleets = match inventory.fleets().await {
             Ok(fleets) => fleets,
             Err(e) => {
-                failures.push(format!("{region}: {e}"));
+                failures.push(Failure::new(region, e));
                 return;
             }
         };
@@ -500,12 +499,15 @@ where
                 Some((worst, sessions))
             }
             Err(e) => {
-                failures.push(format!("{region}: session findings not evaluated: {e}"));
+                failures.push(Failure::new(
+                    format!("{region}: session findings not evaluated"),
+                    e,
+                ));
                 None
             }
         };
 
-        let runs: Vec<(String, Result<FleetRun, String>)> = stream::iter(&fleets)
+        let runs: Vec<(String, Result<FleetRun, Cause>)> = stream::iter(&fleets)
             .map(|fleet| {
                 let previous = previous.as_ref();
                 let findings = findings.as_ref();
@@ -531,9 +533,10 @@ where
             match run {
                 Ok(run) => {
                     outcome.add(&run.outcome);
-                    if !run.complete {
-                        failures.push(format!(
-                            "{region}: fleet {name}: sessions read in part; none closed"
+                    if let Some(error) = run.unread {
+                        failures.push(Failure::new(
+                            format!("{region}: fleet {name}: sessions read in part; none closed"),
+                            error,
                         ));
                         state
                             .incomplete
@@ -541,7 +544,7 @@ where
                     }
                 }
                 Err(e) => {
-                    failures.push(format!("{region}: fleet {name}: {e}"));
+                    failures.push(Failure::new(format!("{region}: fleet {name}"), e));
                     state
                         .incomplete
                         .insert(name.clone(), read_at(previous.as_ref(), &name));
@@ -577,7 +580,7 @@ where
             {
                 Ok(run) => outcome.add(&run),
                 Err(e) => {
-                    failures.push(format!("{region}: deleted fleet {name}: {e}"));
+                    failures.push(Failure::new(format!("{region}: deleted fleet {name}"), e));
                     // Keep it listed so the next run tries again.
                     state.fleets.insert(name.clone());
                     state
@@ -593,7 +596,7 @@ where
                 outcome.writes.write_units += units;
             }
             Ok(None) => info!(region, "a later run saved its state first"),
-            Err(e) => failures.push(format!("{region}: {e}")),
+            Err(e) => failures.push(Failure::new(region, e)),
         }
     }
 
@@ -610,23 +613,19 @@ where
         trigger: &TriggerRecord,
         account: &str,
         now: DateTime<Utc>,
-    ) -> Result<FleetRun, String> {
+    ) -> Result<FleetRun, Cause> {
         let (sessions, errors) =
             fleet_sessions(inventory, &fleet.name, self.call_concurrency).await;
         for e in &errors {
             warn!(fleet = %fleet.name, error = %e, "DescribeSessions failed");
         }
         let complete = errors.is_empty();
-        let open = self
-            .store()
-            .open_sessions(region, &fleet.name)
-            .await
-            .map_err(|e| e.to_string())?;
+        let unread = errors.into_iter().next();
+        let open = self.store().open_sessions(region, &fleet.name).await?;
         let last = self
             .store()
             .latest_snapshot(region, &fleet.name, None)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         let retention = self.reconciler.retention();
         let read_before = previous.map(|p| p.fleet_read_at(&fleet.name));
         let observed = observe(
@@ -652,11 +651,7 @@ where
         if write_snapshot {
             items.push(SessionItem::Snapshot(snap.clone()));
         }
-        let writes = self
-            .store()
-            .write(&items)
-            .await
-            .map_err(|e| e.to_string())?;
+        let writes = self.store().write(&items).await?;
         let mut outcome = RecorderOutcome {
             fleets: 1,
             sessions: sessions.len(),
@@ -672,9 +667,10 @@ where
         if let Some(stored) = stored
             && complete
         {
+            let tracked: Vec<_> = observed.open.iter().map(SessionRecord::tracked).collect();
             let view = SessionView {
                 fleet,
-                sessions: &observed.open,
+                sessions: &tracked,
                 instances: &snap.instances,
                 fleet_finding: worst.map(|(rule, severity)| (rule.as_str(), *severity)),
                 now,
@@ -700,15 +696,14 @@ where
                         stored.map(Some),
                         now,
                     )
-                    .await
-                    .map_err(|e: AuditorError| e.to_string())?;
+                    .await?;
                 if let Some(change) = change {
                     outcome.finding_commits += 1;
                     outcome.alerts += usize::from(!change.is_empty());
                 }
             }
         }
-        Ok(FleetRun { outcome, complete })
+        Ok(FleetRun { outcome, unread })
     }
 
     /// A fleet listed by the last run and gone now: its open sessions are closed and its
@@ -723,12 +718,8 @@ where
         trigger: &TriggerRecord,
         account: &str,
         now: DateTime<Utc>,
-    ) -> Result<RecorderOutcome, String> {
-        let open = self
-            .store()
-            .open_sessions(region, name)
-            .await
-            .map_err(|e| e.to_string())?;
+    ) -> Result<RecorderOutcome, Cause> {
+        let open = self.store().open_sessions(region, name).await?;
         let read_before = previous.map(|p| p.fleet_read_at(name));
         let retention = self.reconciler.retention();
         let observed = observe(region, name, &[], open, true, read_before, now, retention);
@@ -737,11 +728,7 @@ where
             .into_iter()
             .map(SessionItem::Session)
             .collect();
-        let writes = self
-            .store()
-            .write(&items)
-            .await
-            .map_err(|e| e.to_string())?;
+        let writes = self.store().write(&items).await?;
         let mut outcome = RecorderOutcome {
             closed: observed.closed,
             writes,
@@ -761,8 +748,7 @@ where
                     Some(Some(state.clone())),
                     now,
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             if let Some(change) = change {
                 outcome.finding_commits += 1;
                 outcome.alerts += usize::from(!change.is_empty());
@@ -778,5 +764,5 @@ fn read_at(previous: Option<&RecorderState>, fleet: &str) -> DateTime<Utc> {
 }
 
 #[cfg(test)]
-#[path = "recorder_tests.rs"]
+#[path = "session_recorder_tests.rs"]
 mod tests;

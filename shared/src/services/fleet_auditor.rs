@@ -7,16 +7,17 @@
 //! published, then cleared. A publish that fails leaves it in the state, and the next
 //! invocation that reads the state (the retry, or the next sweep) sends it.
 
-use crate::alert::Change;
-use crate::audit::{AuditOptions, audit};
-use crate::aws::{AlertPublisher, AppStreamError, FleetInventory, PublishError};
+use super::failure::{Failure, Failures};
+use super::reconcile::{Current, ReconcileError, Reconciler};
+use crate::alert::{AlertPublisher, Change};
 use crate::events::{ApiCall, AuditorEvent};
 use crate::finding::ResourceType;
 use crate::inputs::fleet_from_request;
+use crate::inventory::{AppStreamError, FleetInventory};
 use crate::model::Attr;
 use crate::policy::{Policy, evaluate_fleet, evaluate_stack};
-use crate::reconcile::{Current, Reconciler};
-use crate::store::{FindingStore, ResourceKey, ResourceState, StoreError, TriggerRecord};
+use crate::region_audit::{AuditOptions, audit};
+use crate::store::{FindingStore, ResourceKey, ResourceState, TriggerRecord};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -35,9 +36,7 @@ pub enum AuditorError {
     #[error(transparent)]
     AppStream(Box<AppStreamError>),
     #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Publish(#[from] PublishError),
+    Reconcile(#[from] ReconcileError),
     #[error("event {event_id}: requestParameters has no {field}")]
     MissingParameter {
         event_id: String,
@@ -51,12 +50,8 @@ pub enum AuditorError {
         region: String,
         configured: String,
     },
-    #[error(
-        "{resource}: the state kept changing under concurrent invocations; giving up after {attempts} attempts"
-    )]
-    Contended { resource: String, attempts: u32 },
-    #[error("sweep finished with {} failure(s): {}", failures.len(), first_failures(failures))]
-    Partial { failures: Vec<String> },
+    #[error("sweep finished with {0}")]
+    Partial(Failures),
 }
 
 impl From<AppStreamError> for AuditorError {
@@ -68,35 +63,13 @@ impl From<AppStreamError> for AuditorError {
 impl AuditorError {
     pub fn error_type(&self) -> &'static str {
         match self {
-            AuditorError::AppStream(e) if e.is_throttling() => "AppStreamThrottled",
-            AuditorError::AppStream(_) => "AppStreamError",
-            AuditorError::Store(_) => "StoreError",
-            AuditorError::Publish(_) => "PublishError",
+            AuditorError::AppStream(e) => e.error_type(),
+            AuditorError::Reconcile(e) => e.error_type(),
             AuditorError::MissingParameter { .. } => "MalformedEvent",
             AuditorError::UnknownRegion { .. } => "UnknownRegion",
-            AuditorError::Contended { .. } => "Contended",
-            AuditorError::Partial { .. } => "PartialFailure",
+            AuditorError::Partial(_) => "PartialFailure",
         }
     }
-}
-
-/// The first few failures, and how many more: an error message stays readable (and
-/// within Lambda's limits) when a whole region fails.
-pub(crate) fn first_failures(failures: &[String]) -> String {
-    const SHOWN: usize = 5;
-    let mut text = failures
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("; ");
-    if failures.len() > SHOWN {
-        text.push_str(&format!(
-            "; and {} more (see the function's log)",
-            failures.len() - SHOWN
-        ));
-    }
-    text
 }
 
 /// What one invocation did.
@@ -360,7 +333,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
         now: DateTime<Utc>,
     ) -> Result<Outcome, AuditorError> {
         let mut outcome = Outcome::default();
-        let mut failures = Vec::new();
+        let mut failures = Failures::default();
         let options = AuditOptions {
             concurrency: self.concurrency,
             sessions: false,
@@ -375,14 +348,16 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                 .errors
                 .iter()
                 .any(|e| e.operation == "DescribeStacks");
-            failures.extend(result.errors.iter().map(|e| format!("{region}: {e}")));
+            for error in result.errors {
+                failures.push(Failure::new(region.clone(), error));
+            }
             outcome.evaluated += result.fleets.len() + result.stacks.len();
 
             let stored: HashMap<ResourceKey, ResourceState> =
                 match self.reconciler.store().noncompliant(Some(region)).await {
                     Ok(states) => states.into_iter().map(|s| (s.key(), s)).collect(),
                     Err(e) => {
-                        failures.push(format!("{region}: {e}"));
+                        failures.push(Failure::new(region.clone(), e));
                         continue;
                     }
                 };
@@ -423,7 +398,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                     .map(|(key, findings)| (key, findings, false)),
             );
 
-            let results: Vec<Result<Option<Change>, AuditorError>> = stream::iter(work)
+            let results: Vec<Result<Option<Change>, Failure>> = stream::iter(work)
                 .map(|(key, findings, deleted)| {
                     let prefetched = stored.get(&key).cloned();
                     async move {
@@ -439,12 +414,15 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                                 now,
                             )
                             .await
-                            .map_err(|e| AuditorError::Partial {
-                                failures: vec![format!(
-                                    "{} {}: {e}",
-                                    key.resource_type.as_str(),
-                                    key.name
-                                )],
+                            .map_err(|e| {
+                                Failure::new(
+                                    format!(
+                                        "{region}: {} {}",
+                                        key.resource_type.as_str(),
+                                        key.name
+                                    ),
+                                    e,
+                                )
                             })
                     }
                 })
@@ -454,14 +432,11 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             for result in results {
                 match result {
                     Ok(change) => record(&mut outcome, change),
-                    Err(AuditorError::Partial { failures: f }) => failures.extend(f),
-                    Err(e) => failures.push(e.to_string()),
+                    Err(failure) => failures.push(failure),
                 }
             }
         }
-        for failure in &failures {
-            warn!(%failure, "sweep failure");
-        }
+        failures.log("sweep");
         info!(
             evaluated = outcome.evaluated,
             commits = outcome.commits,
@@ -472,7 +447,7 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
         if failures.is_empty() {
             Ok(outcome)
         } else {
-            Err(AuditorError::Partial { failures })
+            Err(AuditorError::Partial(failures))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Session history, capacity snapshots and the recorder's bookkeeping on DynamoDB: Query
 //! and GetItem only, BatchWriteItem in batches of 25 with unprocessed items retried.
 
-use super::dynamodb::{DynamoStore, s};
+use super::store::{DynamoStore, EARLIEST, Item, s};
 use crate::store::sessions::{
     CapacitySnapshot, LONGEST_SESSION, RecorderState, SessionItem, SessionQuery, SessionRecord,
     SessionStore, SessionsOf, WriteStats, fleet_sessions_pk, instance_pk, key_time, open_pk,
@@ -11,37 +11,12 @@ use crate::store::{StoreError, schema};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use chrono::{DateTime, Utc};
-use serde_dynamo::aws_sdk_dynamodb_1::from_item;
-use std::collections::HashMap;
 use std::time::Duration;
-
-pub(crate) type Item = HashMap<String, AttributeValue>;
-
-/// Below every time key (DynamoDB rejects an empty string as a key value).
-pub(crate) const EARLIEST: &str = "0";
 
 /// BatchWriteItem's largest batch.
 pub const BATCH: usize = 25;
 /// Attempts per batch before the unprocessed rest is reported as an error.
 const BATCH_ATTEMPTS: u32 = 10;
-
-/// Retry settings for DynamoDB: the standard mode with more attempts than the default
-/// 3, so a throttled table slows a run down instead of failing it. `AWS_MAX_ATTEMPTS` /
-/// `AWS_RETRY_MODE` win when set.
-pub fn dynamodb_client(sdk: &aws_types::SdkConfig) -> aws_sdk_dynamodb::Client {
-    let mut builder = aws_sdk_dynamodb::config::Builder::from(sdk);
-    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
-        && std::env::var_os("AWS_RETRY_MODE").is_none()
-    {
-        builder = builder.retry_config(
-            aws_sdk_dynamodb::config::retry::RetryConfig::standard()
-                .with_max_attempts(8)
-                .with_initial_backoff(Duration::from_millis(50))
-                .with_max_backoff(Duration::from_secs(5)),
-        );
-    }
-    aws_sdk_dynamodb::Client::from_conf(builder.build())
-}
 
 /// Backoff before retrying unprocessed items: exponential from 50 ms, capped at 5 s,
 /// with full jitter (from the clock's nanoseconds: no RNG crate for this).
@@ -92,62 +67,6 @@ pub fn write_units(item: &Item) -> u64 {
 }
 
 impl DynamoStore {
-    /// Every item of a Query, all pages.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn query_items(
-        &self,
-        index: Option<&str>,
-        pk_name: &str,
-        pk: &str,
-        sk_name: &str,
-        range: Option<(String, String)>,
-        forward: bool,
-        limit: Option<i32>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let mut query = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .set_index_name(index.map(str::to_owned))
-                .expression_attribute_names("#pk", pk_name)
-                .expression_attribute_values(":pk", s(pk))
-                .scan_index_forward(forward)
-                .set_limit(limit)
-                .set_exclusive_start_key(start);
-            query = match &range {
-                None => query.key_condition_expression("#pk = :pk"),
-                Some((from, to)) => query
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                    .expression_attribute_names("#sk", sk_name)
-                    .expression_attribute_values(":from", s(from))
-                    .expression_attribute_values(":to", s(to)),
-            };
-            let out = query.send().await.map_err(|e| self.error("Query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || limit.is_some_and(|l| items.len() >= l as usize) {
-                break;
-            }
-        }
-        Ok(items)
-    }
-
-    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-        &self,
-        item: Item,
-        what: &'static str,
-    ) -> Result<T, StoreError> {
-        let key = item
-            .get(schema::PK)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
-        from_item(item).map_err(|e| self.corrupt(&key, what, e))
-    }
-
     fn sessions_of(&self, items: Vec<Item>) -> Result<Vec<SessionRecord>, StoreError> {
         items
             .into_iter()

@@ -1,10 +1,10 @@
-//! The live audit of one region: every fleet and stack evaluated against the policy.
+//! One read of a region's AppStream, evaluated: every fleet and stack against the
+//! policy (what `streamwarden audit` prints and what the fleet-auditor's sweep reconciles).
 //! Tags are read only where they matter (required tags, or a resource with findings
 //! whose tag may waive them), so a large compliant account costs two paged calls.
 
-use crate::aws::appstream::fleet_sessions;
-use crate::aws::{AppStreamError, FleetInventory};
 use crate::finding::Evaluation;
+use crate::inventory::{AppStreamError, FleetInventory, fleet_sessions};
 use crate::model::{Attr, Fleet, Session, Stack};
 use crate::policy::{Policy, evaluate_fleet, evaluate_stack};
 use chrono::{DateTime, Utc};

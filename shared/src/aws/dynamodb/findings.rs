@@ -1,83 +1,14 @@
 //! The compliance store on DynamoDB: conditional, idempotent writes; Query and GetItem
 //! only (see [`crate::store`] for the access patterns).
 
+use super::store::{DynamoStore, s};
 use crate::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, schema,
 };
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use serde_dynamo::aws_sdk_dynamodb_1::from_item;
 use std::collections::HashMap;
-
-/// The store on one table.
-#[derive(Clone, Debug)]
-pub struct DynamoStore {
-    client: Client,
-    table: String,
-}
-
-impl DynamoStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore {
-            client,
-            table: table.into(),
-        }
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
-    pub(crate) fn error(
-        &self,
-        operation: &'static str,
-        source: impl Into<aws_sdk_dynamodb::Error>,
-    ) -> StoreError {
-        StoreError::DynamoDb {
-            operation,
-            table: self.table.clone(),
-            source: Box::new(source.into()),
-        }
-    }
-
-    pub(crate) fn build_error(&self, source: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-        StoreError::Build {
-            table: self.table.clone(),
-            source,
-        }
-    }
-
-    pub(crate) fn corrupt(
-        &self,
-        key: &str,
-        what: &'static str,
-        source: serde_dynamo::Error,
-    ) -> StoreError {
-        StoreError::Corrupt {
-            table: self.table.clone(),
-            key: key.to_owned(),
-            what,
-            source,
-        }
-    }
-
-    pub(crate) fn item<T: serde::Serialize>(
-        &self,
-        value: &T,
-        key: &str,
-    ) -> Result<HashMap<String, AttributeValue>, StoreError> {
-        to_item(value).map_err(|e| self.corrupt(key, "item to write", e))
-    }
-}
-
-pub(crate) fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
 
 impl FindingStore for DynamoStore {
     async fn state(&self, key: &ResourceKey) -> Result<Option<ResourceState>, StoreError> {
@@ -286,82 +217,4 @@ impl FindingStore for DynamoStore {
         }
         Ok(records)
     }
-}
-
-/// Creates the table as template.yaml declares it (keys, the indexes of
-/// [`schema::INDEXES`] with every attribute projected, on-demand billing, TTL on `ttl`),
-/// for the local stack and tests.
-/// A test keeps this and the template in step.
-pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
-    };
-    let build = |source| StoreError::Build {
-        table: table.to_owned(),
-        source,
-    };
-    let call = |source: aws_sdk_dynamodb::Error, operation| StoreError::DynamoDb {
-        operation,
-        table: table.to_owned(),
-        source: Box::new(source),
-    };
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(build)
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .map_err(build)
-    };
-    let mut request = client
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attribute(schema::PK)?)
-        .attribute_definitions(attribute(schema::SK)?)
-        .key_schema(key(schema::PK, KeyType::Hash)?)
-        .key_schema(key(schema::SK, KeyType::Range)?);
-    for (name, pk, sk) in schema::INDEXES {
-        request = request
-            .attribute_definitions(attribute(pk)?)
-            .attribute_definitions(attribute(sk)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(name)
-                    .key_schema(key(pk, KeyType::Hash)?)
-                    .key_schema(key(sk, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(build)?,
-            );
-    }
-    request
-        .send()
-        .await
-        .map_err(|e| call(e.into(), "CreateTable"))?;
-    client
-        .update_time_to_live()
-        .table_name(table)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name(schema::TTL)
-                .build()
-                .map_err(build)?,
-        )
-        .send()
-        .await
-        .map_err(|e| call(e.into(), "UpdateTimeToLive"))?;
-    Ok(())
 }

@@ -1,0 +1,11 @@
+//! The DynamoDB adapter: one table holding compliance state and history
+//! ([`crate::store::FindingStore`]) and session history ([`crate::store::SessionStore`]).
+
+mod findings;
+mod sessions;
+mod store;
+mod table;
+
+pub use sessions::{BATCH, item_size, write_units};
+pub use store::DynamoStore;
+pub use table::create_table;

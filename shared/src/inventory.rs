@@ -1,0 +1,107 @@
+//! The port to an account's AppStream resources in one region ([`FleetInventory`]), the
+//! error its calls fail with, and the reads built on it. The adapter over
+//! aws-sdk-appstream is [`crate::aws::appstream`]; tests use the simulator behind it.
+
+use crate::error::BoxError;
+use crate::model::{AuthenticationType, Fleet, Session, Stack};
+use futures_util::{StreamExt, stream};
+use std::collections::BTreeMap;
+
+/// What the services need to know about an account's AppStream in one region.
+#[allow(async_fn_in_trait)]
+pub trait FleetInventory {
+    /// Every fleet, all pages.
+    async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError>;
+    /// One fleet by name; `None` when it does not exist.
+    async fn fleet(&self, name: &str) -> Result<Option<Fleet>, AppStreamError>;
+    /// Every stack, all pages.
+    async fn stacks(&self) -> Result<Vec<Stack>, AppStreamError>;
+    /// One stack by name; `None` when it does not exist.
+    async fn stack(&self, name: &str) -> Result<Option<Stack>, AppStreamError>;
+    /// The tags of a fleet or stack ARN.
+    async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, AppStreamError>;
+    /// The stacks a fleet is associated with.
+    async fn associated_stacks(&self, fleet: &str) -> Result<Vec<String>, AppStreamError>;
+    /// Every session of a fleet x stack x authentication type, all pages.
+    async fn sessions(
+        &self,
+        fleet: &str,
+        stack: &str,
+        authentication: AuthenticationType,
+    ) -> Result<Vec<Session>, AppStreamError>;
+}
+
+/// An AppStream call that failed after the SDK's retries. The service's error code and
+/// message are kept as text; the SDK's error is the [`std::error::Error::source`].
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}{} failed: {summary}", resource.as_ref().map(|r| format!(" for {r}")).unwrap_or_default())]
+pub struct AppStreamError {
+    pub operation: &'static str,
+    /// The fleet, stack or ARN the call was about.
+    pub resource: Option<String>,
+    /// The service's error code (`ThrottlingException`, ...), when it gave one.
+    pub code: Option<String>,
+    /// `code: message`, or the transport error's text.
+    pub summary: String,
+    #[source]
+    pub source: BoxError,
+}
+
+impl AppStreamError {
+    /// The service's error code (`ThrottlingException`, `ResourceNotFoundException`, ...).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    pub fn is_throttling(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException")
+        )
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code() == Some("ResourceNotFoundException")
+    }
+
+    /// Stable, for alarms and dead-letter triage.
+    pub fn error_type(&self) -> &'static str {
+        if self.is_throttling() {
+            "AppStreamThrottled"
+        } else {
+            "AppStreamError"
+        }
+    }
+}
+
+/// Every session of one fleet: its associated stacks x every authentication type, all
+/// pages, `concurrency` calls at once. Failures are returned beside what was read, so
+/// one failing stack or type never hides the rest.
+pub async fn fleet_sessions<I: FleetInventory>(
+    inventory: &I,
+    fleet: &str,
+    concurrency: usize,
+) -> (Vec<Session>, Vec<AppStreamError>) {
+    let stacks = match inventory.associated_stacks(fleet).await {
+        Ok(stacks) => stacks,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    let queries: Vec<(String, AuthenticationType)> = stacks
+        .iter()
+        .flat_map(|s| AuthenticationType::ALL.iter().map(move |a| (s.clone(), *a)))
+        .collect();
+    let results: Vec<Result<Vec<Session>, AppStreamError>> = stream::iter(queries)
+        .map(|(stack, auth)| async move { inventory.sessions(fleet, &stack, auth).await })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut sessions = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(found) => sessions.extend(found),
+            Err(e) => errors.push(e),
+        }
+    }
+    (sessions, errors)
+}

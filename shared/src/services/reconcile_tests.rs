@@ -1,0 +1,509 @@
+//! The reconcile core on in-memory ports: nothing lost, nothing doubled. The same logic
+//! runs against moto in the functions' tests; here each case is one step, with the
+//! store's and the publisher's failures and races placed exactly.
+
+use super::*;
+use crate::finding::{ResourceType, Severity, Source};
+use crate::store::ResourceState;
+use chrono::TimeZone;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const ACCOUNT: &str = "123456789012";
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap() + Duration::minutes(minutes)
+}
+
+fn key() -> ResourceKey {
+    ResourceKey::new("eu-west-1", ResourceType::Fleet, "kiosk")
+}
+
+fn finding(rule_id: &'static str, severity: Severity, message: &str) -> Finding {
+    Finding {
+        rule_id,
+        severity,
+        resource_type: ResourceType::Fleet,
+        resource: "kiosk".to_owned(),
+        title: "title",
+        message: message.to_owned(),
+        remediation: "fix it",
+        source: Source::default(),
+        note: None,
+    }
+}
+
+fn current(findings: &[Finding]) -> Current {
+    findings
+        .iter()
+        .map(|f| (f.rule_id.to_owned(), (f.clone(), "described")))
+        .collect()
+}
+
+fn event(id: &str, minutes: i64) -> TriggerRecord {
+    TriggerRecord {
+        kind: "cloudtrail".to_owned(),
+        id: id.to_owned(),
+        time: at(minutes),
+        event_name: Some("UpdateFleet".to_owned()),
+        principal: Some("arn:aws:iam::123456789012:user/admin".to_owned()),
+        source_ip: None,
+    }
+}
+
+/// A finding store in memory, with DynamoDB's semantics for what reconcile relies on:
+/// a commit is conditional on the version, history items are written only if new, and
+/// the outbox is cleared only if it still holds the given alert.
+#[derive(Default)]
+struct MemoryStore {
+    states: Mutex<HashMap<String, ResourceState>>,
+    history: Mutex<Vec<HistoryRecord>>,
+    /// Before this many commits, another invocation commits first (bumps the version).
+    races: AtomicU32,
+    commits: AtomicU32,
+}
+
+impl MemoryStore {
+    fn stored(&self) -> Option<ResourceState> {
+        self.states.lock().unwrap().get(&key().pk()).cloned()
+    }
+
+    fn changes(&self) -> Vec<(String, String, Option<Severity>)> {
+        self.history
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|h| (h.rule_id.clone(), h.change.clone(), h.previous_severity))
+            .collect()
+    }
+}
+
+impl FindingStore for MemoryStore {
+    async fn state(&self, key: &ResourceKey) -> Result<Option<ResourceState>, StoreError> {
+        Ok(self.states.lock().unwrap().get(&key.pk()).cloned())
+    }
+
+    async fn commit(
+        &self,
+        state: &ResourceState,
+        expected_version: Option<u64>,
+        history: &[HistoryRecord],
+    ) -> Result<Commit, StoreError> {
+        let mut states = self.states.lock().unwrap();
+        if self
+            .races
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            // The other invocation's commit: a newer version of what is stored (a
+            // first state with no findings when nothing is).
+            let mut theirs = states.get(&state.pk).cloned().unwrap_or_else(|| {
+                ResourceState::new(&state.key(), Default::default(), 0, state.updated_at)
+            });
+            theirs.version += 1;
+            theirs.outbox = None;
+            states.insert(state.pk.clone(), theirs);
+        }
+        let stored = states.get(&state.pk).map(|s| s.version);
+        if stored != expected_version {
+            return Ok(Commit::Conflict);
+        }
+        states.insert(state.pk.clone(), state.clone());
+        let mut written = self.history.lock().unwrap();
+        for record in history {
+            if !written
+                .iter()
+                .any(|h| h.pk == record.pk && h.sk == record.sk)
+            {
+                written.push(record.clone());
+            }
+        }
+        self.commits.fetch_add(1, Ordering::SeqCst);
+        Ok(Commit::Written)
+    }
+
+    async fn clear_outbox(&self, key: &ResourceKey, alert_id: &str) -> Result<(), StoreError> {
+        if let Some(state) = self.states.lock().unwrap().get_mut(&key.pk())
+            && state.outbox.as_ref().is_some_and(|o| o.id == alert_id)
+        {
+            state.outbox = None;
+        }
+        Ok(())
+    }
+
+    async fn noncompliant(&self, _: Option<&str>) -> Result<Vec<ResourceState>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn changes(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<Vec<HistoryRecord>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn history(
+        &self,
+        _: &ResourceKey,
+        _: Option<i32>,
+    ) -> Result<Vec<HistoryRecord>, StoreError> {
+        Ok(self.history.lock().unwrap().clone())
+    }
+}
+
+/// Alerts in memory; the next `failures` publishes fail as SNS would after its retries.
+#[derive(Default)]
+struct MemoryPublisher {
+    sent: Mutex<Vec<Alert>>,
+    failures: AtomicU32,
+}
+
+impl MemoryPublisher {
+    fn subjects(&self) -> Vec<String> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|a| a.subject.clone())
+            .collect()
+    }
+}
+
+impl AlertPublisher for MemoryPublisher {
+    async fn publish(&self, alert: &Alert) -> Result<(), PublishError> {
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(PublishError {
+                topic: "arn:aws:sns:eu-west-1:123456789012:alerts".to_owned(),
+                source: "InternalError: try again".into(),
+            });
+        }
+        self.sent.lock().unwrap().push(alert.clone());
+        Ok(())
+    }
+}
+
+type Memory = Reconciler<MemoryStore, MemoryPublisher>;
+
+fn reconciler() -> Memory {
+    Reconciler::new(MemoryStore::default(), MemoryPublisher::default(), 30)
+}
+
+async fn run(
+    r: &Memory,
+    findings: &[Finding],
+    trigger: &TriggerRecord,
+    minutes: i64,
+) -> Result<Option<Change>, ReconcileError> {
+    r.reconcile(
+        ACCOUNT,
+        &key(),
+        current(findings),
+        &["described"],
+        false,
+        trigger,
+        None,
+        at(minutes),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_opened_finding_is_stored_recorded_and_alerted_once() {
+    let r = reconciler();
+    let change = run(
+        &r,
+        &[finding("FLEET-INTERNET-ACCESS", Severity::High, "on")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap()
+    .expect("a change");
+    assert_eq!(change.opened.len(), 1);
+    let state = r.store().stored().unwrap();
+    assert_eq!(state.version, 1);
+    assert_eq!(state.findings["FLEET-INTERNET-ACCESS"].opened_at, at(0));
+    assert_eq!(state.outbox, None, "sent, then cleared");
+    assert_eq!(
+        r.store().changes(),
+        [(
+            "FLEET-INTERNET-ACCESS".to_owned(),
+            "opened".to_owned(),
+            None
+        )]
+    );
+    assert_eq!(r.publisher.subjects().len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_event_delivered_twice_writes_and_alerts_once() {
+    let r = reconciler();
+    let findings = [finding("FLEET-INTERNET-ACCESS", Severity::High, "on")];
+    let trigger = event("e-1", 0);
+    assert!(run(&r, &findings, &trigger, 0).await.unwrap().is_some());
+    assert!(run(&r, &findings, &trigger, 1).await.unwrap().is_none());
+    assert_eq!(r.store().stored().unwrap().version, 1);
+    assert_eq!(r.store().commits.load(Ordering::SeqCst), 1);
+    assert_eq!(r.store().changes().len(), 1);
+    assert_eq!(r.publisher.subjects().len(), 1);
+}
+
+#[tokio::test]
+async fn a_resolved_finding_is_recorded_and_alerted() {
+    let r = reconciler();
+    let findings = [
+        finding("FLEET-INTERNET-ACCESS", Severity::High, "on"),
+        finding("FLEET-IMDS-V1", Severity::Medium, "v1"),
+    ];
+    run(&r, &findings, &event("e-1", 0), 0).await.unwrap();
+    let change = run(&r, &findings[1..], &event("e-2", 5), 5)
+        .await
+        .unwrap()
+        .expect("a change");
+    assert_eq!(change.resolved.len(), 1);
+    assert_eq!(change.resolved[0].rule_id, "FLEET-INTERNET-ACCESS");
+    let state = r.store().stored().unwrap();
+    assert_eq!(state.version, 2);
+    assert!(!state.findings.contains_key("FLEET-INTERNET-ACCESS"));
+    assert_eq!(
+        state.findings["FLEET-IMDS-V1"].opened_at,
+        at(0),
+        "kept from when it opened"
+    );
+    assert!(r.store().changes().contains(&(
+        "FLEET-INTERNET-ACCESS".to_owned(),
+        "resolved".to_owned(),
+        None
+    )));
+    assert_eq!(r.publisher.subjects().len(), 2);
+}
+
+#[tokio::test]
+async fn a_raised_severity_is_recorded_with_the_old_one_and_alerted() {
+    let r = reconciler();
+    run(
+        &r,
+        &[finding("FLEET-MAX-USER-DURATION", Severity::Medium, "20 h")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap();
+    let change = run(
+        &r,
+        &[finding("FLEET-MAX-USER-DURATION", Severity::High, "96 h")],
+        &event("e-2", 5),
+        5,
+    )
+    .await
+    .unwrap()
+    .expect("a change");
+    assert_eq!(change.raised.len(), 1);
+    assert_eq!(change.raised[0].1, Severity::Medium);
+    let stored = &r.store().stored().unwrap().findings["FLEET-MAX-USER-DURATION"];
+    assert_eq!(
+        (stored.severity, stored.message.as_str()),
+        (Severity::High, "96 h")
+    );
+    assert_eq!(stored.opened_at, at(0));
+    assert!(r.store().changes().contains(&(
+        "FLEET-MAX-USER-DURATION".to_owned(),
+        "raised".to_owned(),
+        Some(Severity::Medium)
+    )));
+    assert_eq!(r.publisher.subjects().len(), 2);
+}
+
+#[tokio::test]
+async fn a_lowered_severity_is_written_and_recorded_without_an_alert() {
+    let r = reconciler();
+    run(
+        &r,
+        &[finding("FLEET-MAX-USER-DURATION", Severity::High, "96 h")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap();
+    let change = run(
+        &r,
+        &[finding("FLEET-MAX-USER-DURATION", Severity::Medium, "20 h")],
+        &event("e-2", 5),
+        5,
+    )
+    .await
+    .unwrap()
+    .expect("the state changed");
+    assert!(change.is_empty(), "good news sends no alert: {change:?}");
+    let state = r.store().stored().unwrap();
+    assert_eq!(state.version, 2);
+    let stored = &state.findings["FLEET-MAX-USER-DURATION"];
+    assert_eq!(
+        (stored.severity, stored.message.as_str()),
+        (Severity::Medium, "20 h")
+    );
+    assert_eq!(stored.opened_at, at(0), "still the same finding");
+    assert!(r.store().changes().contains(&(
+        "FLEET-MAX-USER-DURATION".to_owned(),
+        "lowered".to_owned(),
+        Some(Severity::High)
+    )));
+    assert_eq!(r.publisher.subjects().len(), 1, "only the opening alert");
+}
+
+#[tokio::test]
+async fn a_new_message_at_the_same_severity_is_not_a_change() {
+    let r = reconciler();
+    run(
+        &r,
+        &[finding("FLEET-CAPACITY", Severity::Low, "3 of 4 in use")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap();
+    let change = run(
+        &r,
+        &[finding("FLEET-CAPACITY", Severity::Low, "4 of 4 in use")],
+        &event("e-2", 5),
+        5,
+    )
+    .await
+    .unwrap();
+    assert!(change.is_none());
+    assert_eq!(r.store().stored().unwrap().version, 1);
+}
+
+#[tokio::test]
+async fn a_version_conflict_is_read_again_and_committed_once() {
+    let r = reconciler();
+    run(
+        &r,
+        &[finding("FLEET-INTERNET-ACCESS", Severity::High, "on")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap();
+    // Another invocation commits between this one's read and its commit.
+    r.store().races.store(1, Ordering::SeqCst);
+    let change = run(&r, &[], &event("e-2", 5), 5)
+        .await
+        .unwrap()
+        .expect("a change");
+    assert_eq!(change.resolved.len(), 1);
+    let state = r.store().stored().unwrap();
+    assert_eq!(state.version, 3, "theirs was 2, ours is on top of it");
+    assert!(state.findings.is_empty());
+    let resolved = r
+        .store()
+        .changes()
+        .iter()
+        .filter(|(_, c, _)| c == "resolved")
+        .count();
+    assert_eq!(resolved, 1);
+    assert_eq!(r.publisher.subjects().len(), 2);
+}
+
+#[tokio::test]
+async fn a_state_that_keeps_changing_gives_up_with_contended() {
+    let r = reconciler();
+    r.store().races.store(100, Ordering::SeqCst);
+    let error = run(
+        &r,
+        &[finding("FLEET-INTERNET-ACCESS", Severity::High, "on")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, ReconcileError::Contended { attempts: 4, .. }),
+        "{error}"
+    );
+    assert_eq!(error.error_type(), "Contended");
+    assert!(r.publisher.subjects().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_publish_is_kept_and_sent_by_the_next_invocation() {
+    let r = reconciler();
+    r.publisher.failures.store(1, Ordering::SeqCst);
+    let findings = [finding("FLEET-INTERNET-ACCESS", Severity::High, "on")];
+    let error = run(&r, &findings, &event("e-1", 0), 0).await.unwrap_err();
+    assert_eq!(error.error_type(), "PublishError");
+    let pending = r
+        .store()
+        .stored()
+        .unwrap()
+        .outbox
+        .expect("committed with its alert");
+    assert!(r.publisher.subjects().is_empty());
+
+    // The retry of the same event, or the next sweep: nothing new to commit, the
+    // pending alert goes out, once.
+    assert!(
+        run(&r, &findings, &event("e-1", 0), 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(r.publisher.subjects(), std::slice::from_ref(&pending.subject));
+    assert_eq!(r.store().stored().unwrap().outbox, None);
+    assert!(
+        run(&r, &findings, &event("s-1", 10), 10)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(r.publisher.subjects().len(), 1, "never sent twice");
+    assert_eq!(r.store().changes().len(), 1, "history written once");
+}
+
+#[tokio::test]
+async fn a_deleted_resource_resolves_every_finding_whatever_its_source() {
+    let r = reconciler();
+    let mut request_only = current(&[finding("FLEET-ELASTIC-CAPACITY", Severity::Medium, "x")]);
+    for (_, source) in request_only.values_mut() {
+        *source = "request";
+    }
+    r.reconcile(
+        ACCOUNT,
+        &key(),
+        request_only,
+        &["described", "request"],
+        false,
+        &event("e-1", 0),
+        None,
+        at(0),
+    )
+    .await
+    .unwrap();
+    // A sweep (described only) does not resolve what only a request showed...
+    assert!(run(&r, &[], &event("s-1", 5), 5).await.unwrap().is_none());
+    // ...a deletion does.
+    let change = r
+        .reconcile(
+            ACCOUNT,
+            &key(),
+            Current::new(),
+            &[],
+            true,
+            &event("e-2", 10),
+            None,
+            at(10),
+        )
+        .await
+        .unwrap()
+        .expect("a change");
+    assert!(change.deleted);
+    assert_eq!(change.resolved.len(), 1);
+    assert!(r.store().stored().unwrap().findings.is_empty());
+}
