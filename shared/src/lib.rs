@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod finding;
 pub mod inputs;
+pub mod markup;
 pub mod model;
 pub mod policy;
 pub mod reconcile;
