@@ -16,6 +16,8 @@
 //! - [`report`]: `check` and `audit` output (text, JSON, SARIF);
 //! - [`alert`]: the alert of one finding change, its renderers, and the port alerts go to;
 //! - [`digest`]: the daily digest, how it is built from the stores, and its renderers;
+//! - [`markup`]: the escaping and wording the alert and digest renderers share (plain
+//!   text, Slack mrkdwn, HTML);
 //! - [`events`]: the Lambda events (EventBridge CloudTrail calls, schedules) decoded.
 //!
 //! Ports and what runs on them:
@@ -42,6 +44,7 @@ pub mod events;
 pub mod finding;
 pub mod inputs;
 pub mod inventory;
+pub mod markup;
 pub mod model;
 pub mod policy;
 pub mod region_audit;
