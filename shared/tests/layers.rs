@@ -54,7 +54,10 @@ fn is_test_file(path: &Path) -> bool {
 
 /// `shared/src/services/reconcile.rs` is `services::reconcile`.
 fn module_of(src: &Path, path: &Path) -> Vec<String> {
-    let rel = path.strip_prefix(src).expect("under src").with_extension("");
+    let rel = path
+        .strip_prefix(src)
+        .expect("under src")
+        .with_extension("");
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -118,7 +121,11 @@ fn cycles(graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Strin
             found.push(start.join("::"));
         }
     }
-    if found.is_empty() { vec![] } else { vec![found] }
+    if found.is_empty() {
+        vec![]
+    } else {
+        vec![found]
+    }
 }
 
 fn graph(depth: usize) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
@@ -166,7 +173,15 @@ fn the_cycle_check_finds_a_cycle() {
 fn the_pure_core_imports_no_port_or_adapter() {
     let graph = graph(1);
     let pure = ["model", "finding", "error", "inputs", "policy", "report"];
-    let io = ["aws", "store", "inventory", "services", "region_audit", "config", "digest"];
+    let io = [
+        "aws",
+        "store",
+        "inventory",
+        "services",
+        "region_audit",
+        "config",
+        "digest",
+    ];
     for module in pure {
         let imports = &graph[&vec![module.to_owned()]];
         for forbidden in io {
@@ -184,7 +199,10 @@ fn no_sdk_type_outside_the_aws_adapters() {
     let mut files = Vec::new();
     rust_files(&root.join("shared/src"), &mut files);
     rust_files(&root.join("cli/src"), &mut files);
-    for function in fs::read_dir(root.join("functions")).expect("functions/").flatten() {
+    for function in fs::read_dir(root.join("functions"))
+        .expect("functions/")
+        .flatten()
+    {
         rust_files(&function.path().join("src"), &mut files);
     }
     let aws = root.join("shared/src/aws");
@@ -206,28 +224,32 @@ fn no_string_errors_in_the_core_or_the_functions() {
     let root = root();
     let mut files = Vec::new();
     rust_files(&root.join("shared/src"), &mut files);
-    for function in fs::read_dir(root.join("functions")).expect("functions/").flatten() {
+    for function in fs::read_dir(root.join("functions"))
+        .expect("functions/")
+        .flatten()
+    {
         rust_files(&function.path().join("src"), &mut files);
     }
     let offenders: Vec<String> = files
         .iter()
         .filter(|f| {
             let code: String = code(f).chars().filter(|c| !c.is_whitespace()).collect();
-            code.contains(",String>") && code.split("Result<").skip(1).any(|after| {
-                // The error type of this Result: what follows its first top-level comma.
-                let mut depth = 0;
-                for (i, c) in after.char_indices() {
-                    match c {
-                        '<' | '(' => depth += 1,
-                        ')' => depth -= 1,
-                        '>' if depth == 0 => return false,
-                        '>' => depth -= 1,
-                        ',' if depth == 0 => return after[i + 1..].starts_with("String>"),
-                        _ => {}
+            code.contains(",String>")
+                && code.split("Result<").skip(1).any(|after| {
+                    // The error type of this Result: what follows its first top-level comma.
+                    let mut depth = 0;
+                    for (i, c) in after.char_indices() {
+                        match c {
+                            '<' | '(' => depth += 1,
+                            ')' => depth -= 1,
+                            '>' if depth == 0 => return false,
+                            '>' => depth -= 1,
+                            ',' if depth == 0 => return after[i + 1..].starts_with("String>"),
+                            _ => {}
+                        }
                     }
-                }
-                false
-            })
+                    false
+                })
         })
         .map(|f| f.display().to_string())
         .collect();

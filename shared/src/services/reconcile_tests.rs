@@ -455,7 +455,10 @@ async fn a_failed_publish_is_kept_and_sent_by_the_next_invocation() {
             .unwrap()
             .is_none()
     );
-    assert_eq!(r.publisher.subjects(), std::slice::from_ref(&pending.subject));
+    assert_eq!(
+        r.publisher.subjects(),
+        std::slice::from_ref(&pending.subject)
+    );
     assert_eq!(r.store().stored().unwrap().outbox, None);
     assert!(
         run(&r, &findings, &event("s-1", 10), 10)
