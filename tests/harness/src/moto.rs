@@ -8,12 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use aws_config::SdkConfig;
 
-use crate::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, repo_root};
+use crate::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, client_config, repo_root};
 
 /// How long [`Moto::start`] waits for the server to answer.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -155,32 +152,12 @@ impl Moto {
     }
 
     /// SDK configuration for this server: static test credentials, region `us-east-1`,
-    /// `endpoint_url` set, standard retries and a 30 s operation timeout. Built from
-    /// scratch (not `aws_config::load_defaults`), so no environment variable or profile
-    /// file of the test process can redirect or re-credential the clients; in
-    /// particular `AWS_ENDPOINT_URL_<SERVICE>` would otherwise win over `endpoint_url`.
+    /// `endpoint_url` set, standard retries and a 30 s operation timeout, nothing read
+    /// from the test process's environment or profile files.
     ///
     /// Use it for any service: `aws_sdk_dynamodb::Client::new(&moto.sdk_config())`.
     pub fn sdk_config(&self) -> SdkConfig {
-        SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::from_static(REGION))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                ACCESS_KEY_ID,
-                SECRET_ACCESS_KEY,
-                None,
-                None,
-                "streamwarden-harness",
-            )))
-            .endpoint_url(self.url.clone())
-            .retry_config(RetryConfig::standard())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_timeout(Duration::from_secs(30))
-                    .build(),
-            )
-            .build()
+        client_config(&self.url, REGION)
     }
 
     /// A DynamoDB client for this server.
