@@ -8,21 +8,21 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use streamwarden_harness::appstream_sim::{FaultRule, SimConfig};
-use streamwarden_harness::{LocalStack, sample_scenario};
+use streamwarden_harness::{LocalStack, StackOptions, sample_scenario};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The simulator alone, on `scenario`, in eu-west-1.
-async fn simulator(scenario: Value, config: SimConfig) -> LocalStack {
-    LocalStack::builder()
-        .region("eu-west-1")
-        .scenario(scenario)
-        .sim_config(config)
-        .without_moto()
-        .start()
-        .await
+/// A stack in eu-west-1 whose simulator plays `scenario`.
+async fn simulator(scenario: Value, sim_config: SimConfig) -> LocalStack {
+    LocalStack::start_with(StackOptions {
+        region: "eu-west-1".into(),
+        scenario,
+        sim_config,
+        ..StackOptions::default()
+    })
+    .await
 }
 
 fn streamwarden(stack: &LocalStack, args: &[&str]) -> Output {

@@ -15,7 +15,7 @@ use streamwarden::store::sessions::{RecorderState, SessionItem};
 use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionStore, StoredFinding,
 };
-use streamwarden_harness::LocalStack;
+use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "us-east-1";
 
@@ -88,6 +88,15 @@ async fn seed(stack: &LocalStack) {
     );
 }
 
+/// A stack whose table is named "sw", created or not.
+fn sw(create_table: bool) -> StackOptions {
+    StackOptions {
+        table: "sw".into(),
+        create_table,
+        ..StackOptions::default()
+    }
+}
+
 fn streamwarden(stack: &LocalStack, args: &[&str]) -> Output {
     stack
         .command(env!("CARGO_BIN_EXE_streamwarden"))
@@ -115,7 +124,7 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test]
 async fn the_digest_from_the_table_as_json_text_and_html() {
-    let stack = LocalStack::builder().table("sw").start().await;
+    let stack = LocalStack::start_with(sw(true)).await;
     seed(&stack).await;
 
     let json: Value =
@@ -161,11 +170,7 @@ async fn the_digest_from_the_table_as_json_text_and_html() {
 
 #[tokio::test]
 async fn a_missing_table_is_a_clear_error() {
-    let stack = LocalStack::builder()
-        .table("sw")
-        .without_table()
-        .start()
-        .await;
+    let stack = LocalStack::start_with(sw(false)).await;
     let out = streamwarden(&stack, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

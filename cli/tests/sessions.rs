@@ -12,7 +12,7 @@ use streamwarden::model::Session;
 use streamwarden::recorder::observe;
 use streamwarden::store::SessionStore;
 use streamwarden::store::sessions::{RecorderState, SessionItem};
-use streamwarden_harness::LocalStack;
+use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "us-east-1";
 
@@ -84,6 +84,15 @@ async fn seed(stack: &LocalStack) {
     assert!(store.save_recorder_state(&state).await.unwrap().is_some());
 }
 
+/// A stack whose table is named "sw", created or not.
+fn sw(create_table: bool) -> StackOptions {
+    StackOptions {
+        table: "sw".into(),
+        create_table,
+        ..StackOptions::default()
+    }
+}
+
 fn streamwarden(stack: &LocalStack, args: &[&str]) -> Output {
     stack
         .command(env!("CARGO_BIN_EXE_streamwarden"))
@@ -104,7 +113,7 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test]
 async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
-    let stack = LocalStack::builder().table("sw").start().await;
+    let stack = LocalStack::start_with(sw(true)).await;
     seed(&stack).await;
 
     // By fleet, as text: both sessions, bob's with its end bounds.
@@ -192,11 +201,7 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
 
 #[tokio::test]
 async fn bad_arguments_and_a_missing_table_are_clear_errors() {
-    let stack = LocalStack::builder()
-        .table("sw")
-        .without_table()
-        .start()
-        .await;
+    let stack = LocalStack::start_with(sw(false)).await;
     let out = streamwarden(&stack, &["sessions", "--user", "u", "--since", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a time"));

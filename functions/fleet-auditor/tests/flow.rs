@@ -19,7 +19,7 @@ use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
 };
 use streamwarden_harness::appstream_sim::FaultRule;
-use streamwarden_harness::{Inbox, LocalStack, TOPIC, sample_scenario};
+use streamwarden_harness::{Inbox, LocalStack, StackOptions, TOPIC, sample_scenario};
 
 const REGION: &str = "eu-west-1";
 
@@ -40,11 +40,12 @@ fn compliant_fleet(name: &str) -> Value {
 }
 
 async fn start(scenario: Value) -> Stack {
-    let local = LocalStack::builder()
-        .region(REGION)
-        .scenario(scenario)
-        .start()
-        .await;
+    let local = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario,
+        ..StackOptions::default()
+    })
+    .await;
     let auditor = FleetAuditor::new(
         inventories(&local.appstream_sdk_config(), &[REGION.to_owned()]),
         DynamoStore::new(local.dynamodb(), local.table()),

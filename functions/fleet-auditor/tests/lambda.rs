@@ -12,7 +12,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use streamwarden_harness::{LocalStack, sample_scenario};
+use streamwarden_harness::{LocalStack, StackOptions, sample_scenario};
 
 const REGION: &str = "eu-west-1";
 
@@ -118,11 +118,12 @@ fn result(output: &Output) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_function_audits_alerts_once_and_rejects_unknown_events_through_cargo_lambda() {
-    let stack = LocalStack::builder()
-        .region(REGION)
-        .scenario(sample_scenario())
-        .start()
-        .await;
+    let stack = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario: sample_scenario(),
+        ..StackOptions::default()
+    })
+    .await;
     let inbox = stack.inbox();
 
     let env_file = std::env::temp_dir().join(format!("fleet-auditor-{}.env", std::process::id()));

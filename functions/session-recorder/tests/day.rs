@@ -18,8 +18,8 @@ use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionQuery, SessionStore, SessionsOf,
     StoredFinding, TriggerRecord,
 };
-use streamwarden_harness::LocalStack;
 use streamwarden_harness::appstream_sim::FaultRule;
+use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "eu-west-1";
 
@@ -64,11 +64,13 @@ async fn start(scenario: Value, policy: Policy) -> Stack {
 }
 
 async fn start_with(scenario: Value, policy: Policy, faults: bool) -> Stack {
-    let mut builder = LocalStack::builder().region(REGION).scenario(scenario);
-    if faults {
-        builder = builder.with_ddb_fault_proxy();
-    }
-    let local = builder.start().await;
+    let local = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario,
+        ddb_fault_proxy: faults,
+        ..StackOptions::default()
+    })
+    .await;
     let recorder = SessionRecorder::new(
         inventories(&local.appstream_sdk_config(), &[REGION.to_owned()]),
         DynamoStore::new(local.dynamodb_under_test(), local.table()),

@@ -1,9 +1,13 @@
 //! `streamwarden-harness`: starts the real parts of the local stack for tests, on free
 //! ports, with clean shutdown on drop and readable failures.
 //!
+//! - [`LocalStack`]: all of them as a function or the CLI uses them, in one region: the
+//!   simulator, moto with the table of `template.yaml`, the alert topic and a queue
+//!   subscribed to it, optionally the DynamoDB fault proxy; SDK clients for the test and
+//!   the environment for a child process. Start here; the parts below serve it and the
+//!   tests of the parts themselves.
 //! - [`Moto`]: a `moto_server` process (DynamoDB, SNS, SQS) from the repository's
-//!   `.venv/` (made by `scripts/bootstrap.sh`), with an [`SdkConfig`](aws_config::SdkConfig)
-//!   for in-process SDK clients and an environment for child processes.
+//!   `.venv/` (made by `scripts/bootstrap.sh`).
 //! - [`Inbox`]: an SQS queue subscribed to an SNS topic, returning what a subscriber
 //!   receives (subject, message, message attributes).
 //! - [`AppStream`]: the AppStream simulator (`appstream-sim`) on its own thread.
@@ -41,7 +45,7 @@ use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 pub use appstream::{AppStream, sample_scenario};
 pub use ddb_proxy::{DynamoProxy, ProxyStats};
 pub use inbox::{Inbox, Notification};
-pub use local_stack::{LocalStack, LocalStackBuilder, TABLE, TOPIC};
+pub use local_stack::{LocalStack, StackOptions, TABLE, TOPIC};
 pub use moto::Moto;
 pub use table::create_table;
 

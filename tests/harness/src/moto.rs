@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 
-use crate::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, client_config, repo_root};
+use crate::{REGION, client_config, repo_root};
 
 /// How long [`Moto::start`] waits for the server to answer.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -168,32 +168,6 @@ impl Moto {
     /// An SNS client for this server.
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.sdk_config())
-    }
-
-    /// An SQS client for this server.
-    pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        aws_sdk_sqs::Client::new(&self.sdk_config())
-    }
-
-    /// Environment for a child process (a Lambda binary under `cargo lambda`, the CLI)
-    /// that talks to this server through the standard variables: the DynamoDB, SNS and
-    /// SQS endpoints, static credentials and the region (`AWS_REGION` for the Rust SDK,
-    /// `AWS_DEFAULT_REGION` for boto3 and the AWS CLI). Pass it with
-    /// `Command::envs(moto.env())`.
-    pub fn env(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ENDPOINT_URL_DYNAMODB", self.url.as_str()),
-            ("AWS_ENDPOINT_URL_SNS", self.url.as_str()),
-            ("AWS_ENDPOINT_URL_SQS", self.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
-            ("AWS_REGION", REGION),
-            // boto3 / the AWS CLI (`sam`, scripts) read only this one.
-            ("AWS_DEFAULT_REGION", REGION),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
     }
 
     /// Everything moto printed so far (one line per request, and any traceback).

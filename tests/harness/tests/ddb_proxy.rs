@@ -12,7 +12,7 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, Select, WriteRequest};
-use streamwarden_harness::{LocalStack, TABLE, python};
+use streamwarden_harness::{LocalStack, StackOptions, TABLE, python};
 
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
@@ -32,7 +32,11 @@ fn put_request(pk: &str, sk: &str) -> WriteRequest {
 
 /// A stack whose table is reached through the fault proxy (created through it, too).
 async fn start() -> LocalStack {
-    LocalStack::builder().with_ddb_fault_proxy().start().await
+    LocalStack::start_with(StackOptions {
+        ddb_fault_proxy: true,
+        ..StackOptions::default()
+    })
+    .await
 }
 
 /// Items under `pk`, counted by moto itself (not through the proxy).

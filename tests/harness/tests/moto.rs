@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, PutRequest, TimeToLiveSpecification, TimeToLiveStatus, WriteRequest,
 };
 use aws_sdk_sns::types::MessageAttributeValue;
-use streamwarden_harness::{LocalStack, Moto, create_table, python};
+use streamwarden_harness::{LocalStack, Moto, create_table};
 
 const TABLE: &str = "streamwarden-test";
 
@@ -326,20 +326,4 @@ async fn two_servers_run_side_by_side_and_drop_stops_the_process() {
     let port_b = b.port();
     drop(b);
     assert!(port_is_closed(port_b));
-}
-
-#[tokio::test]
-async fn env_points_a_child_process_at_the_server() {
-    let moto = Moto::start();
-    create_table(&moto.dynamodb(), TABLE).await;
-    let env: BTreeMap<String, String> = moto.env().into_iter().collect();
-    assert_eq!(env.len(), 7, "{env:?}");
-    assert_eq!(env.get("AWS_REGION").map(String::as_str), Some("us-east-1"));
-
-    // A real child process (boto3 from .venv, which honours the same standard variables
-    // as the Rust SDK) with nothing but that environment sees the table.
-    let script = "import boto3\n\
-                  print(boto3.client('dynamodb').list_tables()['TableNames'])\n\
-                  print(boto3.client('sqs').list_queues().get('QueueUrls', []))";
-    assert_eq!(python(script, moto.env()), format!("['{TABLE}']\n[]\n"));
 }
