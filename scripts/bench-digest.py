@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compliance digest benchmark: `streamwarden report` over a month of history.
 
-Seeds a table on moto server (made as `streamwarden::aws::dynamodb::create_table` makes
+Seeds a table on moto server (made as template.yaml declares
 it) with DAYS days of history of FLEETS fleets in one region, item for item as the
 Rust code writes them (serde_dynamo: the same attribute names and types, times RFC 3339
 UTC with whole seconds):

@@ -3,7 +3,7 @@
 
 FLEETS fleets (one stack each, a third multi-session) and SESSIONS sessions
 (`gen-scenario.py --mix recorder`) in the AppStream simulator; DynamoDB and SNS on moto
-server, the table made as `streamwarden::aws::dynamodb::create_table` makes it. Three
+server, the table made as template.yaml declares it. Three
 scheduled runs, each a fresh function process (a cold start):
 
 1. first run: an empty table, every session new;

@@ -3,50 +3,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use appstream_sim::{BackgroundSim, FaultRule, Scenario, SimConfig, Simulator};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use streamwarden_harness::appstream_sim::{FaultRule, SimConfig};
+use streamwarden_harness::{LocalStack, StackOptions, sample_scenario};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The describe-fleets and describe-stacks samples as one simulator scenario.
-fn sample_scenario() -> Scenario {
-    Scenario::from_json(sample_scenario_json()).unwrap()
+/// A stack in eu-west-1 whose simulator plays `scenario`.
+async fn simulator(scenario: Value, sim_config: SimConfig) -> LocalStack {
+    LocalStack::start_with(StackOptions {
+        region: "eu-west-1".into(),
+        scenario,
+        sim_config,
+        ..StackOptions::default()
+    })
+    .await
 }
 
-fn sample_scenario_json() -> Value {
-    let read = |name: &str| -> Value {
-        serde_json::from_str(
-            &std::fs::read_to_string(root().join("events/check").join(name)).unwrap(),
-        )
-        .unwrap()
-    };
-    let mut doc = read("describe-fleets.json");
-    doc["Stacks"] = read("describe-stacks.json")["Stacks"].clone();
-    doc
-}
-
-fn streamwarden(args: &[&str], endpoint: &str) -> Output {
-    streamwarden_with(args, endpoint, &[])
-}
-
-fn streamwarden_with(args: &[&str], endpoint: &str, env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+fn streamwarden(stack: &LocalStack, args: &[&str]) -> Output {
+    stack
+        .command(env!("CARGO_BIN_EXE_streamwarden"))
         .args(args)
-        .envs(env.iter().copied())
         .current_dir(root())
-        .env("AWS_ENDPOINT_URL_APPSTREAM", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", "eu-west-1")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap()
 }
@@ -80,16 +63,12 @@ fn verdicts(report: &Value) -> BTreeSet<String> {
     set
 }
 
-fn started(config: SimConfig) -> BackgroundSim {
-    Simulator::start_background(sample_scenario(), config).unwrap()
-}
-
-#[test]
-fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
-    let sim = started(SimConfig::default());
+#[tokio::test]
+async fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
+    let stack = simulator(sample_scenario(), SimConfig::default()).await;
     let audit = streamwarden(
+        &stack,
         &["audit", "--format", "json", "--as-of", "2026-11-27"],
-        &sim.url(),
     );
     assert_eq!(
         audit.status.code(),
@@ -97,8 +76,10 @@ fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
         "{}",
         String::from_utf8_lossy(&audit.stderr)
     );
-    let check = streamwarden(
-        &[
+    // check reads files only: an AppStream endpoint that answers nothing proves it.
+    let check = stack
+        .command(env!("CARGO_BIN_EXE_streamwarden"))
+        .args([
             "check",
             "--format",
             "json",
@@ -106,9 +87,11 @@ fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
             "2026-11-27",
             "events/check/describe-fleets.json",
             "events/check/describe-stacks.json",
-        ],
-        "http://127.0.0.1:9",
-    );
+        ])
+        .current_dir(root())
+        .env("AWS_ENDPOINT_URL_APPSTREAM", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
     let (audit, check) = (json(&audit), json(&check));
     assert!(!verdicts(&check).is_empty());
     assert_eq!(verdicts(&audit), verdicts(&check));
@@ -117,26 +100,28 @@ fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
     assert_eq!(audit["summary"]["errors"], 0);
 }
 
-#[test]
-fn audit_with_small_pages_and_throttling_still_sees_everything_once() {
+#[tokio::test]
+async fn audit_with_small_pages_and_throttling_still_sees_everything_once() {
     let rule = FaultRule {
         throttle_every: Some(3),
         ..FaultRule::default()
     };
-    let sim = started(
+    let sim = simulator(
+        sample_scenario(),
         SimConfig::default()
             .page_size("DescribeFleets", 1)
             .page_size("DescribeStacks", 1)
             .fault(rule),
-    );
-    let baseline = started(SimConfig::default());
+    )
+    .await;
+    let baseline = simulator(sample_scenario(), SimConfig::default()).await;
     let throttled = json(&streamwarden(
+        &sim,
         &["audit", "--format", "json", "--as-of", "2026-11-27"],
-        &sim.url(),
     ));
     let plain = json(&streamwarden(
+        &baseline,
         &["audit", "--format", "json", "--as-of", "2026-11-27"],
-        &baseline.url(),
     ));
     assert_eq!(verdicts(&throttled), verdicts(&plain));
     let calls = sim.sim().calls();
@@ -152,17 +137,17 @@ fn audit_with_small_pages_and_throttling_still_sees_everything_once() {
     assert_eq!(pages, 6, "one page per fleet, each fetched once");
 }
 
-#[test]
-fn a_failing_call_is_reported_with_exit_two_and_the_rest_is_still_audited() {
+#[tokio::test]
+async fn a_failing_call_is_reported_with_exit_two_and_the_rest_is_still_audited() {
     let rule = FaultRule {
         error_every: Some(1),
         operations: vec!["DescribeStacks".into()],
         ..FaultRule::default()
     };
-    let sim = started(SimConfig::default().fault(rule));
+    let sim = simulator(sample_scenario(), SimConfig::default().fault(rule)).await;
     let out = streamwarden(
+        &sim,
         &["audit", "--format", "json", "--as-of", "2026-11-27"],
-        &sim.url(),
     );
     assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
@@ -195,9 +180,9 @@ fn audit_without_a_region_says_how_to_set_one() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
 }
 
-#[test]
-fn audit_with_sessions_reads_every_authentication_type_of_every_associated_stack() {
-    let mut doc = sample_scenario_json();
+#[tokio::test]
+async fn audit_with_sessions_reads_every_authentication_type_of_every_associated_stack() {
+    let mut doc = sample_scenario();
     let mut sessions = serde_json::from_str::<Value>(
         &std::fs::read_to_string(root().join("events/check/describe-sessions.json")).unwrap(),
     )
@@ -209,11 +194,10 @@ fn audit_with_sessions_reads_every_authentication_type_of_every_associated_stack
     doc["Sessions"] = sessions;
     doc["Associations"] =
         serde_json::json!([{"FleetName": "analytics-ms", "StackName": "finance"}]);
-    let sim = Simulator::start_background(Scenario::from_json(doc).unwrap(), SimConfig::default())
-        .unwrap();
+    let sim = simulator(doc, SimConfig::default()).await;
     let report = json(&streamwarden(
+        &sim,
         &["audit", "--sessions", "--format", "json"],
-        &sim.url(),
     ));
     assert_eq!(
         report["summary"]["sessions"], 2,

@@ -6,9 +6,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
+use std::process::Output;
 use streamwarden::aws::DynamoStore;
-use streamwarden::aws::dynamodb::create_table;
 use streamwarden::finding::{ResourceType, Severity};
 use streamwarden::model::Session;
 use streamwarden::services::session_recorder::observe;
@@ -16,7 +15,7 @@ use streamwarden::store::sessions::{RecorderState, SessionItem};
 use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionStore, StoredFinding,
 };
-use streamwarden_harness::Moto;
+use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "us-east-1";
 
@@ -24,9 +23,8 @@ fn at(d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
 }
 
-async fn seed(moto: &Moto) {
-    create_table(&moto.dynamodb(), "sw").await.unwrap();
-    let store = DynamoStore::new(moto.dynamodb(), "sw");
+async fn seed(stack: &LocalStack) {
+    let store = DynamoStore::new(stack.dynamodb(), stack.table());
     let key = ResourceKey::new(REGION, ResourceType::Fleet, "kiosk");
     let finding = StoredFinding {
         severity: Severity::Critical,
@@ -90,8 +88,18 @@ async fn seed(moto: &Moto) {
     );
 }
 
-fn streamwarden(moto: &Moto, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+/// A stack whose table is named "sw", created or not.
+fn sw(create_table: bool) -> StackOptions {
+    StackOptions {
+        table: "sw".into(),
+        create_table,
+        ..StackOptions::default()
+    }
+}
+
+fn streamwarden(stack: &LocalStack, args: &[&str]) -> Output {
+    stack
+        .command(env!("CARGO_BIN_EXE_streamwarden"))
         .args([
             "report",
             "--since",
@@ -100,9 +108,6 @@ fn streamwarden(moto: &Moto, args: &[&str]) -> Output {
             "2026-11-27T07:00:00Z",
         ])
         .args(args)
-        .envs(moto.env())
-        .env("STREAMWARDEN_TABLE", "sw")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap()
 }
@@ -119,11 +124,11 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test]
 async fn the_digest_from_the_table_as_json_text_and_html() {
-    let moto = Moto::start();
-    seed(&moto).await;
+    let stack = LocalStack::start_with(sw(true)).await;
+    seed(&stack).await;
 
     let json: Value =
-        serde_json::from_str(&stdout(&streamwarden(&moto, &["--format", "json"]))).unwrap();
+        serde_json::from_str(&stdout(&streamwarden(&stack, &["--format", "json"]))).unwrap();
     assert_eq!(json["account"], "123456789012", "read from the table's ARN");
     let region = &json["regions"][0];
     assert_eq!(region["region"], REGION);
@@ -140,7 +145,7 @@ async fn the_digest_from_the_table_as_json_text_and_html() {
         "09:00 to 06:00, seen then"
     );
 
-    let text = stdout(&streamwarden(&moto, &[]));
+    let text = stdout(&streamwarden(&stack, &[]));
     assert!(
         text.contains("FLEET-INTERNET-ACCESS") && text.contains("kiosk"),
         "{text}"
@@ -154,7 +159,7 @@ async fn the_digest_from_the_table_as_json_text_and_html() {
     std::fs::create_dir_all(&dir).unwrap();
     let page = dir.join("digest.html");
     stdout(&streamwarden(
-        &moto,
+        &stack,
         &["--format", "html", "--output", page.to_str().unwrap()],
     ));
     let html = std::fs::read_to_string(&page).unwrap();
@@ -165,8 +170,8 @@ async fn the_digest_from_the_table_as_json_text_and_html() {
 
 #[tokio::test]
 async fn a_missing_table_is_a_clear_error() {
-    let moto = Moto::start();
-    let out = streamwarden(&moto, &[]);
+    let stack = LocalStack::start_with(sw(false)).await;
+    let out = streamwarden(&stack, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("table sw"), "{err}");

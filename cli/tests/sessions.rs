@@ -6,14 +6,13 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 use streamwarden::aws::DynamoStore;
-use streamwarden::aws::dynamodb::create_table;
 use streamwarden::model::Session;
 use streamwarden::services::session_recorder::observe;
 use streamwarden::store::SessionStore;
 use streamwarden::store::sessions::{RecorderState, SessionItem};
-use streamwarden_harness::Moto;
+use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "us-east-1";
 
@@ -39,9 +38,8 @@ fn session(id: &str, user: &str, fleet: &str, auth: &str, start: DateTime<Utc>) 
 
 /// Two recorder runs: alice (with a comma in her user ID, for CSV) and bob on `desk`,
 /// carol on `lab`; bob is gone by the second run.
-async fn seed(moto: &Moto) {
-    create_table(&moto.dynamodb(), "sw").await.unwrap();
-    let store = DynamoStore::new(moto.dynamodb(), "sw");
+async fn seed(stack: &LocalStack) {
+    let store = DynamoStore::new(stack.dynamodb(), stack.table());
     let keep = Duration::days(400);
     let alice = session("s-alice", "alice,a@example.com", "desk", "SAML", at(7, 58));
     let bob = session("s-bob", "bob@example.com", "desk", "API", at(7, 59));
@@ -86,12 +84,19 @@ async fn seed(moto: &Moto) {
     assert!(store.save_recorder_state(&state).await.unwrap().is_some());
 }
 
-fn streamwarden(moto: &Moto, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_streamwarden"))
+/// A stack whose table is named "sw", created or not.
+fn sw(create_table: bool) -> StackOptions {
+    StackOptions {
+        table: "sw".into(),
+        create_table,
+        ..StackOptions::default()
+    }
+}
+
+fn streamwarden(stack: &LocalStack, args: &[&str]) -> Output {
+    stack
+        .command(env!("CARGO_BIN_EXE_streamwarden"))
         .args(args)
-        .envs(moto.env())
-        .env("STREAMWARDEN_TABLE", "sw")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap()
 }
@@ -108,11 +113,11 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test]
 async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
-    let moto = Moto::start();
-    seed(&moto).await;
+    let stack = LocalStack::start_with(sw(true)).await;
+    seed(&stack).await;
 
     // By fleet, as text: both sessions, bob's with its end bounds.
-    let text = stdout(&streamwarden(&moto, &["sessions", "--fleet", "desk"]));
+    let text = stdout(&streamwarden(&stack, &["sessions", "--fleet", "desk"]));
     assert!(
         text.starts_with("2 sessions of fleet desk (us-east-1)"),
         "{text}"
@@ -138,7 +143,7 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
 
     // By user, as JSON: carol only, without table keys.
     let json: Value = serde_json::from_str(&stdout(&streamwarden(
-        &moto,
+        &stack,
         &[
             "sessions",
             "--user",
@@ -157,7 +162,7 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
 
     // A time range after bob left: alice only. CSV quotes her user ID.
     let csv = stdout(&streamwarden(
-        &moto,
+        &stack,
         &[
             "sessions",
             "--fleet",
@@ -179,7 +184,7 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
 
     // Before anyone started: nothing.
     let none = stdout(&streamwarden(
-        &moto,
+        &stack,
         &[
             "sessions",
             "--user",
@@ -196,17 +201,17 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
 
 #[tokio::test]
 async fn bad_arguments_and_a_missing_table_are_clear_errors() {
-    let moto = Moto::start();
-    let out = streamwarden(&moto, &["sessions", "--user", "u", "--since", "yesterday"]);
+    let stack = LocalStack::start_with(sw(false)).await;
+    let out = streamwarden(&stack, &["sessions", "--user", "u", "--since", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a time"));
 
-    let out = streamwarden(&moto, &["sessions"]);
+    let out = streamwarden(&stack, &["sessions"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--user"));
 
     // No table created on this moto.
-    let out = streamwarden(&moto, &["sessions", "--fleet", "desk"]);
+    let out = streamwarden(&stack, &["sessions", "--fleet", "desk"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -212,7 +212,7 @@ fn table_keys_and_indexes_are_the_ones_the_store_uses() {
     assert_eq!(
         table["BillingMode"].as_str(),
         Some("PAY_PER_REQUEST"),
-        "{id}.BillingMode: the store is designed for on-demand (aws::dynamodb::create_table)"
+        "{id}.BillingMode: the store is designed for on-demand (the harness creates it from this template)"
     );
 }
 

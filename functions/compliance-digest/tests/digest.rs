@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 use streamwarden::alert::AlertPublisher;
-use streamwarden::aws::dynamodb::create_table;
 use streamwarden::aws::{DynamoStore, SnsPublisher};
 use streamwarden::digest::{build, render};
 use streamwarden::finding::{ResourceType, Severity};
@@ -19,7 +18,7 @@ use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, SessionStore, StoredFinding,
     TriggerRecord,
 };
-use streamwarden_harness::{Inbox, Moto};
+use streamwarden_harness::LocalStack;
 
 const REGION: &str = "eu-west-1";
 
@@ -161,9 +160,8 @@ async fn finding(
 
 #[tokio::test]
 async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
-    let moto = Moto::start();
-    create_table(&moto.dynamodb(), "sw").await.unwrap();
-    let store = DynamoStore::new(moto.dynamodb(), "sw");
+    let stack = LocalStack::start().await;
+    let store = DynamoStore::new(stack.dynamodb(), stack.table());
     let (since, until) = (at(26, 7, 0), at(27, 7, 0));
 
     // Findings: one opened three days ago (still open), one opened and one resolved in
@@ -325,22 +323,15 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
     );
 
     // Published as one SNS message, received as subscribers receive it.
-    let topic = moto
-        .sns()
-        .create_topic()
-        .name("digest")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let inbox = Inbox::subscribe(&moto.sdk_config(), &topic).await;
     let alert = render::message(&digest);
-    SnsPublisher::new(moto.sns(), &topic)
+    SnsPublisher::new(stack.sns(), stack.topic_arn())
         .publish(&alert)
         .await
         .unwrap();
-    let received = inbox.receive_at_least(1, StdDuration::from_secs(3)).await;
+    let received = stack
+        .inbox()
+        .receive_at_least(1, StdDuration::from_secs(3))
+        .await;
     assert_eq!(received.len(), 1);
     let n = &received[0];
     assert_eq!(n.attributes.get("kind").map(String::as_str), Some("digest"));

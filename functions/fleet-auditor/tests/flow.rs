@@ -4,16 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use appstream_sim::FaultRule;
-use aws_sdk_appstream::config::{BehaviorVersion, Credentials, Region};
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use streamwarden::Policy;
-use streamwarden::aws::dynamodb::create_table;
-use streamwarden::aws::tune_appstream as tune;
-use streamwarden::aws::{AppStreamInventory, DynamoStore, SnsPublisher};
+use streamwarden::aws::{AppStreamInventory, Aws, DynamoStore, SnsPublisher};
 use streamwarden::events::parse_event;
 use streamwarden::finding::ResourceType;
 use streamwarden::finding::Severity;
@@ -21,17 +17,15 @@ use streamwarden::services::fleet_auditor::FleetAuditor;
 use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
 };
-use streamwarden_harness::{AppStream, Inbox, Moto};
+use streamwarden_harness::appstream_sim::FaultRule;
+use streamwarden_harness::{Inbox, LocalStack, StackOptions, TOPIC, sample_scenario};
 
 const REGION: &str = "eu-west-1";
-const TABLE: &str = "streamwarden";
 
 type Auditor = FleetAuditor<AppStreamInventory, DynamoStore, SnsPublisher>;
 
 struct Stack {
-    sim: AppStream,
-    moto: Moto,
-    inbox: Inbox,
+    local: LocalStack,
     auditor: Auditor,
 }
 
@@ -45,44 +39,25 @@ fn compliant_fleet(name: &str) -> Value {
 }
 
 async fn start(scenario: Value) -> Stack {
-    let sim = AppStream::from_json(scenario);
-    let moto = Moto::start();
-    let sdk = moto.sdk_config();
-    create_table(&moto.dynamodb(), TABLE).await.unwrap();
-    let topic = moto
-        .sns()
-        .create_topic()
-        .name("alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let inbox = Inbox::subscribe(&sdk, &topic).await;
-    let appstream = aws_sdk_appstream::Client::from_conf(
-        tune(aws_sdk_appstream::Config::builder())
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-            .endpoint_url(sim.url())
-            .build(),
-    );
-    let inventories = BTreeMap::from([(
-        REGION.to_owned(),
-        AppStreamInventory::new(appstream, REGION),
-    )]);
+    let local = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario,
+        ..StackOptions::default()
+    })
+    .await;
     let auditor = FleetAuditor::new(
-        inventories,
-        DynamoStore::new(moto.dynamodb(), TABLE),
-        SnsPublisher::new(moto.sns(), topic),
+        Aws::from_sdk_config(local.appstream_sdk_config()).inventories(&[REGION.to_owned()]),
+        DynamoStore::new(local.dynamodb(), local.table()),
+        SnsPublisher::new(local.sns(), local.topic_arn()),
         Policy::builtin(),
         400,
     );
-    Stack {
-        sim,
-        moto,
-        inbox,
-        auditor,
+    Stack { local, auditor }
+}
+
+impl Stack {
+    fn store(&self) -> DynamoStore {
+        DynamoStore::new(self.local.dynamodb(), self.local.table())
     }
 }
 
@@ -107,8 +82,8 @@ fn now() -> chrono::DateTime<Utc> {
 }
 
 async fn history_len(stack: &Stack, name: &str) -> usize {
-    let store = DynamoStore::new(stack.moto.dynamodb(), TABLE);
-    store
+    stack
+        .store()
         .history(&ResourceKey::new(REGION, ResourceType::Fleet, name), None)
         .await
         .unwrap()
@@ -116,8 +91,8 @@ async fn history_len(stack: &Stack, name: &str) -> usize {
 }
 
 async fn version(stack: &Stack, name: &str) -> Option<u64> {
-    let store = DynamoStore::new(stack.moto.dynamodb(), TABLE);
-    store
+    stack
+        .store()
         .state(&ResourceKey::new(REGION, ResourceType::Fleet, name))
         .await
         .unwrap()
@@ -134,7 +109,7 @@ async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
     bad["EnableDefaultInternetAccess"] = json!(true);
     bad["UsbDeviceFilterStrings"] = json!(["*,*,*,*,*,*,*,*"]);
     stack
-        .sim
+        .local
         .sim()
         .add_fleet(bad.as_object().unwrap().clone())
         .unwrap();
@@ -153,7 +128,7 @@ async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
         (outcome.evaluated, outcome.commits, outcome.alerts),
         (1, 1, 1)
     );
-    let alerts = stack.inbox.receive_at_least(1, wait).await;
+    let alerts = stack.local.inbox().receive_at_least(1, wait).await;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     let alert = &alerts[0];
     assert_eq!(alert.attributes["severity"], "HIGH");
@@ -188,13 +163,13 @@ async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
         .await
         .unwrap();
     assert_eq!((again.commits, again.alerts), (0, 0));
-    assert!(stack.inbox.receive_all(wait).await.is_empty());
+    assert!(stack.local.inbox().receive_all(wait).await.is_empty());
     assert_eq!(version(&stack, "kiosk").await, v);
     assert_eq!(history_len(&stack, "kiosk").await, opened);
 
     // The admin fixes the fleet: one "resolved" alert.
     stack
-        .sim
+        .local
         .sim()
         .patch_fleet(
             "kiosk",
@@ -213,7 +188,7 @@ async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
         .await
         .unwrap();
     assert_eq!(fixed.alerts, 1);
-    let alerts = stack.inbox.receive_at_least(1, wait).await;
+    let alerts = stack.local.inbox().receive_at_least(1, wait).await;
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].attributes["change"], "resolved");
     assert_eq!(alerts[0].attributes["severity"], "RESOLVED");
@@ -232,7 +207,7 @@ async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
         .unwrap();
     assert_eq!(sweep.evaluated, 2);
     assert_eq!((sweep.commits, sweep.alerts), (0, 0), "{sweep:?}");
-    assert!(stack.inbox.receive_all(wait).await.is_empty());
+    assert!(stack.local.inbox().receive_all(wait).await.is_empty());
     assert_eq!(
         [
             version(&stack, "kiosk").await,
@@ -250,7 +225,7 @@ async fn throttled_appstream_calls_are_retried() {
     bad["EnableDefaultInternetAccess"] = json!(true);
     let stack = start(json!({"Fleets": [bad]})).await;
     stack
-        .sim
+        .local
         .sim()
         .set_faults(vec![FaultRule {
             throttle_every: Some(2),
@@ -265,7 +240,7 @@ async fn throttled_appstream_calls_are_retried() {
         .unwrap();
     assert_eq!(outcome.alerts, 1);
     let throttled = stack
-        .sim
+        .local
         .sim()
         .calls()
         .iter()
@@ -281,7 +256,7 @@ async fn throttled_appstream_calls_are_retried() {
 #[tokio::test]
 async fn a_commit_on_a_stale_version_is_a_conflict_not_a_duplicate() {
     let stack = start(json!({"Fleets": []})).await;
-    let store = DynamoStore::new(stack.moto.dynamodb(), TABLE);
+    let store = stack.store();
     let key = ResourceKey::new(REGION, ResourceType::Fleet, "kiosk");
     let trigger = TriggerRecord {
         kind: "schedule".into(),
@@ -357,17 +332,17 @@ async fn an_alert_that_could_not_be_published_is_sent_by_the_next_invocation() {
     let mut bad = compliant_fleet("kiosk");
     bad["EnableDefaultInternetAccess"] = json!(true);
     let stack = start(json!({"Fleets": [bad]})).await;
-    let sns = stack.moto.sns();
-    let topic = sns.list_topics().send().await.unwrap().topics.unwrap()[0]
-        .topic_arn
-        .clone()
+    let sns = stack.local.sns();
+    sns.delete_topic()
+        .topic_arn(stack.local.topic_arn())
+        .send()
+        .await
         .unwrap();
-    sns.delete_topic().topic_arn(&topic).send().await.unwrap();
 
     let event = parse_event(api_call("ev-1", "StartFleet", json!({"name": "kiosk"}))).unwrap();
     let error = stack.auditor.handle(event, now()).await.unwrap_err();
     assert_eq!(error.error_type(), "PublishError", "{error}");
-    let store = DynamoStore::new(stack.moto.dynamodb(), TABLE);
+    let store = stack.store();
     let state = store
         .state(&ResourceKey::new(REGION, ResourceType::Fleet, "kiosk"))
         .await
@@ -378,13 +353,13 @@ async fn an_alert_that_could_not_be_published_is_sent_by_the_next_invocation() {
     // The topic is back; the next invocation (the retry, or the sweep) delivers it once.
     let topic = sns
         .create_topic()
-        .name("alerts")
+        .name(TOPIC)
         .send()
         .await
         .unwrap()
         .topic_arn
         .unwrap();
-    let inbox = Inbox::subscribe(&stack.moto.sdk_config(), &topic).await;
+    let inbox = Inbox::subscribe(&stack.local.sdk_config(), &topic).await;
     let sweep = stack
         .auditor
         .handle(parse_event(schedule("sweep-2")).unwrap(), now())
@@ -417,14 +392,15 @@ async fn deleting_a_fleet_resolves_its_findings_and_a_sweep_resolves_vanished_on
     assert_eq!(first.alerts, 2);
     assert_eq!(
         stack
-            .inbox
+            .local
+            .inbox()
             .receive_at_least(2, Duration::from_secs(2))
             .await
             .len(),
         2
     );
 
-    stack.sim.sim().remove_fleet("kiosk").unwrap();
+    stack.local.sim().remove_fleet("kiosk").unwrap();
     let deleted = stack
         .auditor
         .handle(
@@ -434,7 +410,7 @@ async fn deleting_a_fleet_resolves_its_findings_and_a_sweep_resolves_vanished_on
         .await
         .unwrap();
     assert_eq!(deleted.alerts, 1);
-    stack.sim.sim().remove_fleet("gone").unwrap();
+    stack.local.sim().remove_fleet("gone").unwrap();
     let sweep = stack
         .auditor
         .handle(parse_event(schedule("sweep-2")).unwrap(), now())
@@ -445,14 +421,15 @@ async fn deleting_a_fleet_resolves_its_findings_and_a_sweep_resolves_vanished_on
         "the vanished fleet is resolved by the sweep"
     );
     let alerts = stack
-        .inbox
+        .local
+        .inbox()
         .receive_at_least(2, Duration::from_secs(2))
         .await;
     assert!(
         alerts.iter().all(|a| a.attributes["change"] == "resolved"),
         "{alerts:?}"
     );
-    let store = DynamoStore::new(stack.moto.dynamodb(), TABLE);
+    let store = stack.store();
     assert!(store.noncompliant(None).await.unwrap().is_empty());
 }
 
@@ -462,9 +439,7 @@ async fn every_sample_event_runs_through_the_auditor() {
     let read = |path: std::path::PathBuf| -> Value {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     };
-    let mut scenario = read(root.join("check/describe-fleets.json"));
-    scenario["Stacks"] = read(root.join("check/describe-stacks.json"))["Stacks"].clone();
-    let stack = start(scenario).await;
+    let stack = start(sample_scenario()).await;
     let mut files: Vec<_> = std::fs::read_dir(root.join("fleet-auditor"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use aws_sdk_appstream::config::Region;
 use serde_json::Value;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -13,8 +12,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use streamwarden::aws::dynamodb::create_table;
-use streamwarden_harness::{AppStream, Inbox, Moto};
+use streamwarden_harness::{LocalStack, StackOptions, sample_scenario};
 
 const REGION: &str = "eu-west-1";
 
@@ -120,50 +118,20 @@ fn result(output: &Output) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_function_audits_alerts_once_and_rejects_unknown_events_through_cargo_lambda() {
-    let read = |p: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(root().join(p)).unwrap()).unwrap()
-    };
-    let mut scenario = read("events/check/describe-fleets.json");
-    scenario["Stacks"] = read("events/check/describe-stacks.json")["Stacks"].clone();
-    let sim = AppStream::from_json(scenario);
-    let moto = Moto::start();
-    let sdk = moto
-        .sdk_config()
-        .into_builder()
-        .region(Region::new(REGION))
-        .build();
-    create_table(&aws_sdk_dynamodb::Client::new(&sdk), "streamwarden")
-        .await
-        .unwrap();
-    let topic = aws_sdk_sns::Client::new(&sdk)
-        .create_topic()
-        .name("alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let inbox = Inbox::subscribe(&sdk, &topic).await;
+    let stack = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario: sample_scenario(),
+        ..StackOptions::default()
+    })
+    .await;
+    let inbox = stack.inbox();
 
     let env_file = std::env::temp_dir().join(format!("fleet-auditor-{}.env", std::process::id()));
     let mut env = std::fs::File::create(&env_file).unwrap();
-    for (key, value) in moto.env() {
-        if key != "AWS_REGION" && key != "AWS_DEFAULT_REGION" {
-            writeln!(env, "{key}={value}").unwrap();
-        }
+    for (key, value) in stack.env() {
+        writeln!(env, "{key}={value}").unwrap();
     }
-    let (key, value) = sim.env();
-    writeln!(env, "{key}={value}").unwrap();
-    for line in [
-        format!("AWS_REGION={REGION}"),
-        "STREAMWARDEN_TABLE=streamwarden".to_owned(),
-        format!("STREAMWARDEN_TOPIC_ARN={topic}"),
-        format!("STREAMWARDEN_REGIONS={REGION}"),
-        "AWS_LAMBDA_LOG_FORMAT=JSON".to_owned(),
-        "AWS_EC2_METADATA_DISABLED=true".to_owned(),
-    ] {
-        writeln!(env, "{line}").unwrap();
-    }
+    writeln!(env, "AWS_LAMBDA_LOG_FORMAT=JSON").unwrap();
     drop(env);
     let watch = watch(&env_file);
 

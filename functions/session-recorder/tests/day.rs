@@ -4,16 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use appstream_sim::FaultRule;
-use aws_sdk_appstream::config::{BehaviorVersion, Credentials, Region};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 use streamwarden::Policy;
-use streamwarden::aws::dynamodb::create_table;
-use streamwarden::aws::tune_appstream as tune;
-use streamwarden::aws::{AppStreamInventory, DynamoStore, SnsPublisher};
+use streamwarden::aws::{AppStreamInventory, Aws, DynamoStore, SnsPublisher};
 use streamwarden::finding::{ResourceType, Severity};
 use streamwarden::services::session_recorder::{RecorderOutcome, SessionRecorder};
 use streamwarden::store::sessions::{CapacitySnapshot, SessionRecord};
@@ -21,22 +17,18 @@ use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionQuery, SessionStore, SessionsOf,
     StoredFinding, TriggerRecord,
 };
-use streamwarden_harness::{AppStream, DynamoProxy, Inbox, Moto};
+use streamwarden_harness::appstream_sim::FaultRule;
+use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "eu-west-1";
-const TABLE: &str = "streamwarden";
 
 type Recorder = SessionRecorder<AppStreamInventory, DynamoStore, SnsPublisher>;
 
 struct Stack {
-    sim: AppStream,
-    /// Keeps moto server running for the test.
-    _moto: Moto,
-    inbox: Inbox,
+    local: LocalStack,
     recorder: Recorder,
+    /// Straight to moto, for checks: never through the fault proxy.
     store: DynamoStore,
-    /// Between the recorder and moto when faults are injected.
-    proxy: Option<DynamoProxy>,
 }
 
 fn fleet(name: &str, extra: Value) -> Value {
@@ -71,52 +63,25 @@ async fn start(scenario: Value, policy: Policy) -> Stack {
 }
 
 async fn start_with(scenario: Value, policy: Policy, faults: bool) -> Stack {
-    let sim = AppStream::from_json(scenario);
-    let moto = Moto::start();
-    let sdk = moto.sdk_config();
-    let proxy = faults.then(|| DynamoProxy::start(moto.url()));
-    create_table(&moto.dynamodb(), TABLE).await.unwrap();
-    let topic = moto
-        .sns()
-        .create_topic()
-        .name("alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let inbox = Inbox::subscribe(&sdk, &topic).await;
-    let appstream = aws_sdk_appstream::Client::from_conf(
-        tune(aws_sdk_appstream::Config::builder())
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-            .endpoint_url(sim.url())
-            .build(),
-    );
-    let inventories = BTreeMap::from([(
-        REGION.to_owned(),
-        AppStreamInventory::new(appstream, REGION),
-    )]);
-    let store = DynamoStore::new(moto.dynamodb(), TABLE);
-    let recorder_db = match &proxy {
-        Some(proxy) => aws_sdk_dynamodb::Client::new(&proxy.sdk_config(&sdk)),
-        None => moto.dynamodb(),
-    };
+    let local = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario,
+        ddb_fault_proxy: faults,
+        ..StackOptions::default()
+    })
+    .await;
     let recorder = SessionRecorder::new(
-        inventories,
-        DynamoStore::new(recorder_db, TABLE),
-        SnsPublisher::new(moto.sns(), topic),
+        Aws::from_sdk_config(local.appstream_sdk_config()).inventories(&[REGION.to_owned()]),
+        DynamoStore::new(local.dynamodb_under_test(), local.table()),
+        SnsPublisher::new(local.sns(), local.topic_arn()),
         policy,
         400,
     );
+    let store = DynamoStore::new(local.dynamodb(), local.table());
     Stack {
-        sim,
-        _moto: moto,
-        inbox,
+        local,
         recorder,
         store,
-        proxy,
     }
 }
 
@@ -145,7 +110,7 @@ impl Stack {
 
     fn start_session(&self, id: &str, user: &str, fleet: &str, auth: &str, start: DateTime<Utc>) {
         let stack = if fleet == "desk" { "office" } else { "lab" };
-        self.sim
+        self.local
             .sim()
             .add_session(
                 &json!({"Id": id, "UserId": user, "FleetName": fleet, "StackName": stack,
@@ -155,11 +120,11 @@ impl Stack {
     }
 
     fn patch(&self, id: &str, patch: Value) {
-        self.sim.sim().patch_session(id, &patch).unwrap();
+        self.local.sim().patch_session(id, &patch).unwrap();
     }
 
     fn end(&self, id: &str) {
-        self.sim.sim().end_session(id).unwrap();
+        self.local.sim().end_session(id).unwrap();
     }
 
     async fn of(&self, of: SessionsOf) -> Vec<SessionRecord> {
@@ -444,7 +409,7 @@ async fn session_rules_alert_through_the_finding_store_and_resolve() {
     s.start_session("s-long", "night@example.com", "desk", "SAML", at(0, 0));
     let run = s.run(at(8, 20)).await;
     assert_eq!((run.finding_commits, run.alerts), (1, 1));
-    let alerts = s.inbox.receive_at_least(1, wait).await;
+    let alerts = s.local.inbox().receive_at_least(1, wait).await;
     assert_eq!(alerts.len(), 1);
     let alert = &alerts[0];
     let rules = alert
@@ -476,13 +441,13 @@ async fn session_rules_alert_through_the_finding_store_and_resolve() {
     // Unchanged on the next run: no alert.
     let quiet = s.run(at(8, 25)).await;
     assert_eq!(quiet.alerts, 0);
-    assert!(s.inbox.receive_all(wait).await.is_empty());
+    assert!(s.local.inbox().receive_all(wait).await.is_empty());
 
     // The session ends: both findings resolve, one alert says so.
     s.end("s-long");
     let resolved = s.run(at(8, 30)).await;
     assert_eq!(resolved.alerts, 1);
-    let alerts = s.inbox.receive_at_least(1, wait).await;
+    let alerts = s.local.inbox().receive_at_least(1, wait).await;
     assert_eq!(
         alerts[0].attributes.get("change").map(String::as_str),
         Some("resolved")
@@ -507,7 +472,7 @@ async fn a_deleted_fleet_closes_its_sessions() {
     let s = start(scenario(), Policy::builtin()).await;
     s.start_session("s-1", "u1", "shared", "API", at(7, 55));
     s.run(at(8, 0)).await;
-    s.sim.sim().remove_fleet("shared").unwrap();
+    s.local.sim().remove_fleet("shared").unwrap();
     let run = s.run(at(8, 5)).await;
     assert_eq!(run.closed, 1);
     let r = &s.user("u1").await[0];
@@ -575,7 +540,7 @@ async fn throttling_and_unprocessed_batch_items_lose_nothing() {
 
     let faulty = start_with(scenario(), Policy::builtin(), true).await;
     faulty
-        .sim
+        .local
         .sim()
         .set_faults(vec![FaultRule {
             throttle_every: Some(3),
@@ -584,7 +549,7 @@ async fn throttling_and_unprocessed_batch_items_lose_nothing() {
         }])
         .unwrap();
     let recorded = busy_morning(&faulty, |s| {
-        let proxy = s.proxy.as_ref().unwrap();
+        let proxy = s.local.ddb_proxy().unwrap();
         // Every batch of the run keeps only 7 of its items at first, and the table
         // throttles reads and writes now and then.
         proxy.unprocess_batch_writes(4, 7);
@@ -594,10 +559,10 @@ async fn throttling_and_unprocessed_batch_items_lose_nothing() {
     .await;
     assert_eq!(recorded, expected, "the same history as without faults");
 
-    let stats = faulty.proxy.as_ref().unwrap().stats();
+    let stats = faulty.local.ddb_proxy().unwrap().stats();
     assert!(stats.unprocessed_items >= 20, "{stats:?}");
     assert!(stats.throttled >= 3, "{stats:?}");
-    let calls = faulty.sim.sim().calls();
+    let calls = faulty.local.sim().calls();
     assert!(
         calls
             .iter()

@@ -9,5 +9,5 @@ pub mod sns;
 
 pub use appstream::AppStreamInventory;
 pub use clients::{Aws, appstream_client, dynamodb_client, sns_client, tune_appstream};
-pub use dynamodb::{DynamoStore, create_table};
+pub use dynamodb::DynamoStore;
 pub use sns::SnsPublisher;

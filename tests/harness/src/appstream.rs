@@ -71,3 +71,22 @@ impl AppStream {
         self.sim.sim()
     }
 }
+
+/// The fleets of `events/check/describe-fleets.json` and the stacks of
+/// `events/check/describe-stacks.json` as one scenario (JSON, to extend before starting):
+/// the sample account the README's `streamwarden check` example reads.
+///
+/// # Panics
+/// When a sample cannot be read or is not JSON.
+pub fn sample_scenario() -> Value {
+    let read = |name: &str| -> Value {
+        let path = repo_root().join("events/check").join(name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("could not read {}: {e}", path.display()));
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    };
+    let mut scenario = read("describe-fleets.json");
+    scenario["Stacks"] = read("describe-stacks.json")["Stacks"].take();
+    scenario
+}

@@ -188,8 +188,8 @@ impl DynamoProxy {
         base.to_builder().endpoint_url(self.url()).build()
     }
 
-    /// `("AWS_ENDPOINT_URL_DYNAMODB", url)`, for a child process; put it after
-    /// [`Moto::env`](crate::Moto::env) so it replaces moto's own DynamoDB endpoint.
+    /// `("AWS_ENDPOINT_URL_DYNAMODB", url)`, for a child process (what
+    /// [`LocalStack::env`](crate::LocalStack::env) sets when the stack has a proxy).
     pub fn env(&self) -> (String, String) {
         ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), self.url())
     }

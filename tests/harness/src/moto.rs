@@ -8,12 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use aws_config::SdkConfig;
 
-use crate::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, repo_root};
+use crate::{REGION, client_config, repo_root};
 
 /// How long [`Moto::start`] waits for the server to answer.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -155,32 +152,12 @@ impl Moto {
     }
 
     /// SDK configuration for this server: static test credentials, region `us-east-1`,
-    /// `endpoint_url` set, standard retries and a 30 s operation timeout. Built from
-    /// scratch (not `aws_config::load_defaults`), so no environment variable or profile
-    /// file of the test process can redirect or re-credential the clients; in
-    /// particular `AWS_ENDPOINT_URL_<SERVICE>` would otherwise win over `endpoint_url`.
+    /// `endpoint_url` set, standard retries and a 30 s operation timeout, nothing read
+    /// from the test process's environment or profile files.
     ///
     /// Use it for any service: `aws_sdk_dynamodb::Client::new(&moto.sdk_config())`.
     pub fn sdk_config(&self) -> SdkConfig {
-        SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::from_static(REGION))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                ACCESS_KEY_ID,
-                SECRET_ACCESS_KEY,
-                None,
-                None,
-                "streamwarden-harness",
-            )))
-            .endpoint_url(self.url.clone())
-            .retry_config(RetryConfig::standard())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_timeout(Duration::from_secs(30))
-                    .build(),
-            )
-            .build()
+        client_config(&self.url, REGION)
     }
 
     /// A DynamoDB client for this server.
@@ -191,32 +168,6 @@ impl Moto {
     /// An SNS client for this server.
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.sdk_config())
-    }
-
-    /// An SQS client for this server.
-    pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        aws_sdk_sqs::Client::new(&self.sdk_config())
-    }
-
-    /// Environment for a child process (a Lambda binary under `cargo lambda`, the CLI)
-    /// that talks to this server through the standard variables: the DynamoDB, SNS and
-    /// SQS endpoints, static credentials and the region (`AWS_REGION` for the Rust SDK,
-    /// `AWS_DEFAULT_REGION` for boto3 and the AWS CLI). Pass it with
-    /// `Command::envs(moto.env())`.
-    pub fn env(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ENDPOINT_URL_DYNAMODB", self.url.as_str()),
-            ("AWS_ENDPOINT_URL_SNS", self.url.as_str()),
-            ("AWS_ENDPOINT_URL_SQS", self.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
-            ("AWS_REGION", REGION),
-            // boto3 / the AWS CLI (`sam`, scripts) read only this one.
-            ("AWS_DEFAULT_REGION", REGION),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
     }
 
     /// Everything moto printed so far (one line per request, and any traceback).

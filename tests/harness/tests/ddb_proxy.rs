@@ -11,43 +11,11 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
-    ScalarAttributeType, Select, WriteRequest,
-};
-use streamwarden_harness::{DynamoProxy, Moto};
-
-const TABLE: &str = "streamwarden-proxy-test";
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, Select, WriteRequest};
+use streamwarden_harness::{LocalStack, StackOptions, TABLE, python};
 
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
-}
-
-async fn create_table(db: &aws_sdk_dynamodb::Client) {
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    db.create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("PK", KeyType::Hash))
-        .key_schema(key("SK", KeyType::Range))
-        .attribute_definitions(attribute("PK"))
-        .attribute_definitions(attribute("SK"))
-        .send()
-        .await
-        .expect("CreateTable through the proxy");
 }
 
 fn item(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
@@ -62,9 +30,19 @@ fn put_request(pk: &str, sk: &str) -> WriteRequest {
     WriteRequest::builder().put_request(put).build()
 }
 
+/// A stack whose table is reached through the fault proxy (created through it, too).
+async fn start() -> LocalStack {
+    LocalStack::start_with(StackOptions {
+        ddb_fault_proxy: true,
+        ..StackOptions::default()
+    })
+    .await
+}
+
 /// Items under `pk`, counted by moto itself (not through the proxy).
-async fn count_in_moto(moto: &Moto, pk: &str) -> i32 {
-    moto.dynamodb()
+async fn count_in_moto(stack: &LocalStack, pk: &str) -> i32 {
+    stack
+        .dynamodb()
         .query()
         .table_name(TABLE)
         .key_condition_expression("PK = :pk")
@@ -89,11 +67,10 @@ fn sort_keys(requests: &[WriteRequest]) -> Vec<String> {
 
 #[tokio::test]
 async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surfaced() {
-    let moto = Moto::start();
-    let proxy = DynamoProxy::start(moto.url());
-    assert_eq!(proxy.upstream(), moto.url());
-    let db = aws_sdk_dynamodb::Client::new(&proxy.sdk_config(&moto.sdk_config()));
-    create_table(&db).await;
+    let stack = start().await;
+    let proxy = stack.ddb_proxy().unwrap();
+    assert_eq!(proxy.upstream(), stack.moto().url());
+    let db = stack.dynamodb_under_test();
     assert_eq!(proxy.stats().requests_for("CreateTable"), 1);
 
     // (1) 25 puts, 10 kept: 15 come back unprocessed, in request order, and moto has 10.
@@ -112,7 +89,7 @@ async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surface
     let unprocessed = unprocessed[TABLE].clone();
     let expected: Vec<String> = (10..25).map(|i| format!("{i:02}")).collect();
     assert_eq!(sort_keys(&unprocessed), expected);
-    assert_eq!(count_in_moto(&moto, "BATCH").await, 10);
+    assert_eq!(count_in_moto(&stack, "BATCH").await, 10);
     let stats = proxy.stats();
     assert_eq!(stats.unprocessed_items, 15);
     assert_eq!(stats.batch_write_requests_forwarded, 10);
@@ -126,7 +103,7 @@ async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surface
         .await
         .expect("BatchWriteItem of the unprocessed items");
     assert!(retry.unprocessed_items().is_none_or(HashMap::is_empty));
-    assert_eq!(count_in_moto(&moto, "BATCH").await, 25);
+    assert_eq!(count_in_moto(&stack, "BATCH").await, 25);
     let stats = proxy.stats();
     assert_eq!(stats.unprocessed_items, 15);
     assert_eq!(stats.batch_write_requests_forwarded, 25);
@@ -142,7 +119,7 @@ async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surface
     let stats = proxy.stats();
     assert_eq!(stats.throttled, 2);
     assert_eq!(stats.requests_for("PutItem"), 3);
-    assert_eq!(count_in_moto(&moto, "PUT").await, 1);
+    assert_eq!(count_in_moto(&stack, "PUT").await, 1);
 
     // (3) Throttled for longer than the SDK tries: the error reaches the caller.
     let max_attempts = RetryConfig::standard().max_attempts();
@@ -166,7 +143,7 @@ async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surface
     let stats = proxy.stats();
     assert_eq!(stats.throttled, 2 + max_attempts as usize);
     assert_eq!(stats.requests_for("PutItem"), 3 + max_attempts as usize);
-    assert_eq!(count_in_moto(&moto, "PUT").await, 1);
+    assert_eq!(count_in_moto(&stack, "PUT").await, 1);
 
     // Disarmed, PutItem is forwarded again.
     proxy.clear_faults();
@@ -176,15 +153,14 @@ async fn batch_writes_come_back_unprocessed_and_throttling_is_retried_or_surface
         .send()
         .await
         .expect("PutItem after clear_faults");
-    assert_eq!(count_in_moto(&moto, "PUT").await, 2);
+    assert_eq!(count_in_moto(&stack, "PUT").await, 2);
 }
 
 #[tokio::test]
 async fn other_faults_and_plain_forwarding() {
-    let moto = Moto::start();
-    let proxy = DynamoProxy::start(moto.url());
-    let db = aws_sdk_dynamodb::Client::new(&proxy.sdk_config(&moto.sdk_config()));
-    create_table(&db).await;
+    let stack = start().await;
+    let proxy = stack.ddb_proxy().unwrap();
+    let db = stack.dynamodb_under_test();
 
     // Nothing armed: moto's own errors come through as they are.
     let put = || {
@@ -210,7 +186,7 @@ async fn other_faults_and_plain_forwarding() {
         .expect("BatchWriteItem with nothing kept");
     let unprocessed = &batch.unprocessed_items().expect("UnprocessedItems")[TABLE];
     assert_eq!(sort_keys(unprocessed), ["a", "b"]);
-    assert_eq!(count_in_moto(&moto, "NONE").await, 0);
+    assert_eq!(count_in_moto(&stack, "NONE").await, 0);
 
     // A batch no bigger than `keep` goes through whole.
     proxy.unprocess_batch_writes(1, 5);
@@ -221,7 +197,7 @@ async fn other_faults_and_plain_forwarding() {
         .await
         .expect("small BatchWriteItem");
     assert!(batch.unprocessed_items().is_none_or(HashMap::is_empty));
-    assert_eq!(count_in_moto(&moto, "SMALL").await, 1);
+    assert_eq!(count_in_moto(&stack, "SMALL").await, 1);
 
     // "*" with ThrottlingException: a Query is retried through it.
     proxy.throttle_with("*", 1, "ThrottlingException");
@@ -243,7 +219,7 @@ async fn other_faults_and_plain_forwarding() {
     // Drop stops the server.
     let addr: SocketAddr = proxy.url().trim_start_matches("http://").parse().unwrap();
     assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
-    drop(proxy);
+    drop(stack);
     assert!(
         TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(),
         "proxy port {} still open after drop",
@@ -253,9 +229,8 @@ async fn other_faults_and_plain_forwarding() {
 
 #[tokio::test]
 async fn a_child_process_reaches_the_proxy_through_its_environment() {
-    let moto = Moto::start();
-    let proxy = DynamoProxy::start(moto.url());
-    create_table(&moto.dynamodb()).await;
+    let stack = start().await;
+    let proxy = stack.ddb_proxy().unwrap();
     assert_eq!(
         proxy.env(),
         ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), proxy.url())
@@ -266,7 +241,6 @@ async fn a_child_process_reaches_the_proxy_through_its_environment() {
     // throttled call.
     proxy.unprocess_batch_writes(1, 1);
     proxy.throttle("DescribeTable", 1);
-    let python = streamwarden_harness::repo_root().join(".venv/bin/python");
     let script = format!(
         "import boto3\n\
          db = boto3.client('dynamodb')\n\
@@ -275,23 +249,11 @@ async fn a_child_process_reaches_the_proxy_through_its_environment() {
          print([r['PutRequest']['Item']['SK']['S'] for r in out['UnprocessedItems']['{TABLE}']])\n\
          print(db.describe_table(TableName='{TABLE}')['Table']['TableName'])"
     );
-    let out = std::process::Command::new(python)
-        .args(["-c", &script])
-        .env_clear()
-        .envs(moto.env())
-        .envs([proxy.env()])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        python(&script, stack.env()),
         format!("['b', 'c']\n{TABLE}\n")
     );
-    assert_eq!(count_in_moto(&moto, "PY").await, 1);
+    assert_eq!(count_in_moto(&stack, "PY").await, 1);
     let stats = proxy.stats();
     assert_eq!(stats.throttled, 1);
     assert_eq!(stats.unprocessed_items, 2);

@@ -12,60 +12,15 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, PutRequest, ScalarAttributeType, TimeToLiveSpecification,
-    TimeToLiveStatus, WriteRequest,
+    AttributeValue, PutRequest, TimeToLiveSpecification, TimeToLiveStatus, WriteRequest,
 };
 use aws_sdk_sns::types::MessageAttributeValue;
-use streamwarden_harness::{Inbox, Moto};
+use streamwarden_harness::{LocalStack, Moto, create_table};
 
 const TABLE: &str = "streamwarden-test";
 
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
-}
-
-fn key(name: &str, kind: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()
-        .expect("key schema element")
-}
-
-fn string_attribute(name: &str) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition")
-}
-
-async fn create_table(db: &aws_sdk_dynamodb::Client) {
-    let gsi = GlobalSecondaryIndex::builder()
-        .index_name("GSI1")
-        .key_schema(key("GSI1PK", KeyType::Hash))
-        .key_schema(key("GSI1SK", KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .expect("GSI");
-    db.create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("PK", KeyType::Hash))
-        .key_schema(key("SK", KeyType::Range))
-        .attribute_definitions(string_attribute("PK"))
-        .attribute_definitions(string_attribute("SK"))
-        .attribute_definitions(string_attribute("GSI1PK"))
-        .attribute_definitions(string_attribute("GSI1SK"))
-        .global_secondary_indexes(gsi)
-        .send()
-        .await
-        .expect("CreateTable");
 }
 
 fn finding(fleet: &str, at: &str, rule: &str) -> HashMap<String, AttributeValue> {
@@ -84,7 +39,7 @@ async fn dynamodb_tables_conditional_writes_queries_batches_and_ttl_work() {
     let moto = Moto::start();
     eprintln!("Moto::start() took {:?}", started.elapsed());
     let db = aws_sdk_dynamodb::Client::new(&moto.sdk_config());
-    create_table(&db).await;
+    create_table(&db, TABLE).await;
 
     // A conditional put succeeds once, then fails with the modelled error.
     let put = || {
@@ -152,12 +107,12 @@ async fn dynamodb_tables_conditional_writes_queries_batches_and_ttl_work() {
     let by_rule = db
         .query()
         .table_name(TABLE)
-        .index_name("GSI1")
+        .index_name("gsi1")
         .key_condition_expression("GSI1PK = :rule")
         .expression_attribute_values(":rule", s("RULE#R2"))
         .send()
         .await
-        .expect("Query GSI1");
+        .expect("Query gsi1");
     assert_eq!(by_rule.count(), 2);
 
     // 25 items (the BatchWriteItem maximum) in one call.
@@ -193,7 +148,25 @@ async fn dynamodb_tables_conditional_writes_queries_batches_and_ttl_work() {
         .expect("Query count");
     assert_eq!(count.count(), 25);
 
-    // TTL.
+    // TTL: on as the template sets it, then moved to another attribute.
+    let ttl_of = async || {
+        let described = db
+            .describe_time_to_live()
+            .table_name(TABLE)
+            .send()
+            .await
+            .expect("DescribeTimeToLive");
+        described.time_to_live_description().map(|d| {
+            (
+                d.attribute_name().map(str::to_owned),
+                d.time_to_live_status().cloned(),
+            )
+        })
+    };
+    assert_eq!(
+        ttl_of().await,
+        Some((Some("ttl".to_owned()), Some(TimeToLiveStatus::Enabled)))
+    );
     let spec = TimeToLiveSpecification::builder()
         .attribute_name("expires_at")
         .enabled(true)
@@ -211,16 +184,13 @@ async fn dynamodb_tables_conditional_writes_queries_batches_and_ttl_work() {
             .map(|t| (t.attribute_name(), t.enabled())),
         Some(("expires_at", true))
     );
-    let described = db
-        .describe_time_to_live()
-        .table_name(TABLE)
-        .send()
-        .await
-        .expect("DescribeTimeToLive");
-    let status = described
-        .time_to_live_description()
-        .and_then(|d| d.time_to_live_status());
-    assert_eq!(status, Some(&TimeToLiveStatus::Enabled));
+    assert_eq!(
+        ttl_of().await,
+        Some((
+            Some("expires_at".to_owned()),
+            Some(TimeToLiveStatus::Enabled)
+        ))
+    );
 }
 
 fn string_attr(value: &str) -> MessageAttributeValue {
@@ -233,17 +203,10 @@ fn string_attr(value: &str) -> MessageAttributeValue {
 
 #[tokio::test]
 async fn sns_json_message_structure_reaches_an_sqs_subscriber_as_default_with_attributes() {
-    let moto = Moto::start();
-    let cfg = moto.sdk_config();
-    let sns = aws_sdk_sns::Client::new(&cfg);
-    let topic = sns
-        .create_topic()
-        .name("streamwarden-alerts")
-        .send()
-        .await
-        .expect("CreateTopic");
-    let topic_arn = topic.topic_arn().expect("topic ARN");
-    let inbox = Inbox::subscribe(&cfg, topic_arn).await;
+    let stack = LocalStack::start().await;
+    let sns = stack.sns();
+    let topic_arn = stack.topic_arn();
+    let inbox = stack.inbox();
     assert!(
         inbox.subscription_arn().starts_with(topic_arn),
         "{}",
@@ -330,7 +293,7 @@ async fn two_servers_run_side_by_side_and_drop_stops_the_process() {
     assert_ne!(a.port(), b.port());
 
     // Separate state: a table made in one is not in the other.
-    create_table(&a.dynamodb()).await;
+    create_table(&a.dynamodb(), TABLE).await;
     let in_a = a
         .dynamodb()
         .list_tables()
@@ -363,35 +326,4 @@ async fn two_servers_run_side_by_side_and_drop_stops_the_process() {
     let port_b = b.port();
     drop(b);
     assert!(port_is_closed(port_b));
-}
-
-#[tokio::test]
-async fn env_points_a_child_process_at_the_server() {
-    let moto = Moto::start();
-    create_table(&moto.dynamodb()).await;
-    let env: BTreeMap<String, String> = moto.env().into_iter().collect();
-    assert_eq!(env.len(), 7, "{env:?}");
-    assert_eq!(env.get("AWS_REGION").map(String::as_str), Some("us-east-1"));
-
-    // A real child process (boto3 from .venv, which honours the same standard variables
-    // as the Rust SDK) with nothing but that environment sees the table.
-    let python = streamwarden_harness::repo_root().join(".venv/bin/python");
-    let script = "import boto3\n\
-                  print(boto3.client('dynamodb').list_tables()['TableNames'])\n\
-                  print(boto3.client('sqs').list_queues().get('QueueUrls', []))";
-    let out = std::process::Command::new(python)
-        .args(["-c", script])
-        .env_clear()
-        .envs(moto.env())
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("['{TABLE}']\n[]\n")
-    );
 }

@@ -4,8 +4,6 @@
 mod findings;
 mod sessions;
 mod store;
-mod table;
 
 pub use sessions::{BATCH, item_size, write_units};
 pub use store::DynamoStore;
-pub use table::create_table;
