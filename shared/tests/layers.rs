@@ -9,6 +9,8 @@
 //!   others), at the level of top-level modules and of their children.
 //! - No `Result<_, String>` in `shared/src` or `functions/`.
 
+#![allow(clippy::expect_used)] // test helpers: a missing source tree is a failed test
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
