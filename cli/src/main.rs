@@ -5,9 +5,10 @@ mod audit;
 mod check;
 mod output;
 mod report;
+mod rules;
 mod sessions;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use streamwarden::Severity;
 
@@ -43,19 +44,9 @@ enum Command {
     /// multi-session packing, headroom, idle fleets), as text, JSON or an HTML page.
     Report(report::ReportArgs),
     /// List the rule catalog with IDs, severities and defaults.
-    Rules {
-        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-        format: RulesFormat,
-    },
+    Rules(rules::RulesArgs),
     /// Print the built-in policy (policy.default.toml), a starting point for your own.
     DefaultPolicy,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum RulesFormat {
-    Text,
-    Markdown,
-    Json,
 }
 
 /// `--fail-on`: a severity, or `never`.
@@ -92,45 +83,10 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(&args),
         Command::Sessions(args) => sessions::run(&args),
         Command::Report(args) => report::run(&args),
-        Command::Rules { format } => {
-            print_rules(format);
-            ExitCode::SUCCESS
-        }
+        Command::Rules(args) => rules::run(&args),
         Command::DefaultPolicy => {
             print!("{}", streamwarden::policy::DEFAULT_POLICY_TOML);
             ExitCode::SUCCESS
-        }
-    }
-}
-
-fn print_rules(format: RulesFormat) {
-    use streamwarden::policy::CATALOG;
-    match format {
-        RulesFormat::Markdown => print!("{}", streamwarden::policy::markdown_table()),
-        RulesFormat::Json => {
-            let rules: Vec<_> = CATALOG
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "id": r.id,
-                        "severity": r.severity,
-                        "resource_type": r.resource_type(),
-                        "title": r.title,
-                        "fails_when": r.fails_when,
-                        "default": r.default,
-                        "remediation": r.remediation,
-                    })
-                })
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&rules).unwrap_or_default()
-            );
-        }
-        RulesFormat::Text => {
-            for r in CATALOG {
-                println!("{:<34} {:<8} {}", r.id, r.severity.as_str(), r.title);
-            }
         }
     }
 }

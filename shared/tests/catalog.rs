@@ -1,46 +1,55 @@
-//! The rule catalog is a contract: its IDs and severities must match spec/rules.md (the
-//! brief beside the repository), and the README's table must match the code.
+//! The rule catalog is a contract with users: its IDs, severities and defaults are
+//! published in `docs/rules.md` (generated from the code) and in the README's table. These
+//! tests keep both documents in step with the code, so a change to the catalog shows up
+//! as a reviewed change to the documents.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use streamwarden::policy::{CATALOG, markdown_table};
+use std::path::{Path, PathBuf};
+use streamwarden::policy::{Rule, markdown_table};
 
-fn workspace() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+const REGENERATE: &str = "regenerate it with `UPDATE_DOCS=1 cargo test -p streamwarden --test catalog` \
+     (or `cargo run -q -p streamwarden-cli -- rules --format reference > docs/rules.md`), \
+     then review the diff";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The first line where `actual` and `expected` differ, for a short failure message.
+fn first_difference(actual: &str, expected: &str) -> String {
+    let (mut a, mut e) = (actual.lines(), expected.lines());
+    for number in 1.. {
+        match (a.next(), e.next()) {
+            (Some(x), Some(y)) if x == y => continue,
+            (None, None) => break,
+            (x, y) => {
+                return format!(
+                    "line {number}:\n  in the file: {}\n  from code:   {}",
+                    x.unwrap_or("(end of file)"),
+                    y.unwrap_or("(end)")
+                );
+            }
+        }
+    }
+    "only in line endings".to_owned()
 }
 
 #[test]
-fn catalog_ids_and_severities_match_the_spec() {
-    let spec_path = workspace().join("../shared/spec/rules.md");
-    let spec = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; the rule catalog spec is provided beside the repository",
-            spec_path.display()
-        )
-    });
-    let from_spec: BTreeMap<String, String> = spec
-        .lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let id = *cells.get(1)?;
-            let known = ["FLEET-", "STACK-", "SESSION-"]
-                .iter()
-                .any(|p| id.starts_with(p));
-            known.then(|| {
-                (
-                    id.to_owned(),
-                    cells.get(2).copied().unwrap_or_default().to_owned(),
-                )
-            })
-        })
-        .collect();
-    let from_code: BTreeMap<String, String> = CATALOG
-        .iter()
-        .map(|r| (r.id.to_owned(), r.severity.as_str().to_owned()))
-        .collect();
-    assert_eq!(from_code, from_spec);
+fn docs_rules_md_is_generated_from_the_catalog() {
+    let path = workspace().join("docs/rules.md");
+    let generated = Rule::catalog_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; {REGENERATE}", path.display()));
+    assert!(
+        on_disk == generated,
+        "docs/rules.md differs from the catalog in code at {}\n{REGENERATE}",
+        first_difference(&on_disk, &generated)
+    );
 }
 
 #[test]
@@ -57,5 +66,18 @@ fn readme_rule_table_matches_the_code() {
         table,
         markdown_table(),
         "README's rule table is stale: paste `streamwarden rules --format markdown` between the markers"
+    );
+}
+
+#[test]
+fn readme_links_the_rule_reference_in_the_repository() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    assert!(
+        readme.contains("](docs/rules.md)"),
+        "README should link docs/rules.md"
+    );
+    assert!(
+        !readme.contains("../shared/"),
+        "README links a path outside the repository"
     );
 }

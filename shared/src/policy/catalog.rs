@@ -1,11 +1,13 @@
 //! The rule catalog: every rule's stable ID, severity, title, remediation and check.
-//! IDs and default severities are the contract of `spec/rules.md`; the order here is the
-//! order of evaluation and of `streamwarden rules`.
+//! IDs, default severities and defaults are a contract with users (policies, waivers,
+//! SARIF and alert filters name them); `docs/rules.md` is generated from this catalog
+//! ([`Rule::catalog_markdown`]). The order here is the order of evaluation and of
+//! `streamwarden rules`.
 
-use super::Policy;
 use super::rules::{
     capacity, elastic, instance, multi_session, network, security, session, stack, timeouts,
 };
+use super::{DEFAULT_POLICY_TOML, Policy};
 use crate::finding::{ResourceType, Severity};
 use crate::model::{Fleet, Stack, Unread};
 
@@ -113,6 +115,195 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// A row of the summary table: the ID (linking to its entry), severity, resource, title.
+fn summary_row(rule: &Rule) -> String {
+    format!(
+        "| [{id}](#{anchor}) | {} | {} | {} |\n",
+        rule.severity,
+        rule.resource_type().as_str(),
+        rule.title,
+        id = rule.id,
+        anchor = rule.id.to_ascii_lowercase(),
+    )
+}
+
+impl Rule {
+    /// The whole catalog as a Markdown reference: a summary table, then per rule its
+    /// severity, resource type, what fails (with the AWS source where the rule rests on
+    /// one), the default, the policy keys that tune it with their built-in values, and
+    /// the remediation. This is `docs/rules.md` and `streamwarden rules --format
+    /// reference`; `shared/tests/catalog.rs` keeps the two in step.
+    pub fn catalog_markdown() -> String {
+        let keys = policy_keys();
+        let count = |t: ResourceType| CATALOG.iter().filter(|r| r.resource_type() == t).count();
+        let mut out = String::from(CATALOG_PREAMBLE);
+        out.push_str(&format!(
+            "{} rules: {} on fleets, {} on stacks and {} on sessions, in the order they are \
+             evaluated.\n\n",
+            CATALOG.len(),
+            count(ResourceType::Fleet),
+            count(ResourceType::Stack),
+            count(ResourceType::Session),
+        ));
+        out.push_str(CATALOG_READING);
+        out.push_str("## Summary\n\n| ID | Severity | Resource | Title |\n|---|---|---|---|\n");
+        for rule in CATALOG {
+            out.push_str(&summary_row(rule));
+        }
+        for (resource, heading) in [
+            (ResourceType::Fleet, "Fleet rules"),
+            (ResourceType::Stack, "Stack rules"),
+            (ResourceType::Session, "Session rules"),
+        ] {
+            out.push_str(&format!("\n## {heading}\n"));
+            for rule in CATALOG.iter().filter(|r| r.resource_type() == resource) {
+                out.push_str(&format!(
+                    "\n### {}\n\n{}.\n\n- **Severity:** {}\n- **Resource:** {}\n\
+                     - **Fails when:** {}\n- **Default:** {}\n",
+                    rule.id,
+                    rule.title,
+                    rule.severity,
+                    resource.as_str(),
+                    rule.fails_when,
+                    rule.default,
+                ));
+                for key in keys.iter().filter(|k| k.rule == rule.id) {
+                    out.push_str(&format!("- **Policy:** {}\n", key.markdown()));
+                }
+                out.push_str(&format!("- **Remediation:** {}\n", rule.remediation));
+            }
+        }
+        out
+    }
+}
+
+/// The start of `docs/rules.md`: what it is and how it is made.
+const CATALOG_PREAMBLE: &str = "# Rule catalog
+
+<!-- Generated from the catalog in code (shared/src/policy/catalog.rs, shared/src/policy/rules/)
+     and the built-in policy (policy.default.toml); do not edit by hand. Regenerate with
+       cargo run -q -p streamwarden-cli -- rules --format reference > docs/rules.md
+     shared/tests/catalog.rs fails while this file and the code differ. -->
+
+Every rule Streamwarden checks, with its stable ID and default severity. Policies, waivers,
+SARIF results and alert filters name rules by these IDs. `streamwarden rules` prints the
+same catalog (`--format text|markdown|json|reference`).
+
+";
+
+/// How to read an entry of `docs/rules.md`.
+const CATALOG_READING: &str = "How to read an entry:
+
+- **Severity** is the default: CRITICAL, HIGH, MEDIUM, LOW or INFO. In your policy,
+  `[rules.<ID>]` with `severity = \"...\"` changes it and `enabled = false` switches the
+  rule off; `[[exemptions]]` or the exemption tag on the resource (default
+  `streamwarden:exempt`) waive it for named fleets or stacks (waived findings are still
+  reported, as exempted).
+- **Fails when** is what makes a finding. Where a rule rests on an AWS document, the
+  document is named there.
+- **Default** is what the built-in policy ([`policy.default.toml`](../policy.default.toml))
+  sets; *always on* rules have no setting of their own (`[rules.<ID>]` still applies).
+- **Policy** is the setting of your policy file that tunes the rule, with its built-in
+  value. Thresholds are inclusive: a value equal to a limit complies.
+
+Fleet and stack rules are evaluated by `streamwarden check`, `streamwarden audit` and the
+fleet-auditor function; a value known only at deploy time (a template intrinsic such as
+`!Ref`) makes a rule *not evaluated*, never a pass. Session rules are evaluated by the
+session-recorder function over live sessions.
+
+";
+
+/// A setting of the built-in policy annotated with the rule it tunes: in
+/// `policy.default.toml`, a comment `# RULE-ID: what it means` above the key.
+struct PolicyKey {
+    rule: &'static str,
+    /// The TOML table, `None` for a top-level key.
+    section: Option<&'static str>,
+    key: &'static str,
+    /// The built-in value; `None` when the default file leaves the key unset (commented
+    /// out), in which case `example` is the commented value.
+    value: Option<&'static str>,
+    example: &'static str,
+    meaning: String,
+}
+
+impl PolicyKey {
+    fn markdown(&self) -> String {
+        // The comments quote globs ("*"): escaped, they are not read as emphasis.
+        let meaning = self.meaning.replace('*', "\\*");
+        let section = self
+            .section
+            .map(|s| format!(" under `[{s}]`"))
+            .unwrap_or_default();
+        match self.value {
+            Some(value) => format!("`{} = {value}`{section}: {meaning}", self.key),
+            None => format!(
+                "`{}`{section}, unset (for example `{} = {}`): {meaning}",
+                self.key, self.key, self.example
+            ),
+        }
+    }
+}
+
+/// A `key = value` line, bare or commented out.
+fn assignment(line: &str) -> Option<(&str, &str)> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    let is_key = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    is_key.then(|| (key, value.trim()))
+}
+
+/// The settings of the built-in policy that its comments tie to a catalog rule.
+fn policy_keys() -> Vec<PolicyKey> {
+    let mut keys = Vec::new();
+    let mut section = None;
+    // The rule and meaning of the last `# RULE-ID: ...` comment, until its key.
+    let mut pending: Option<(&'static str, String)> = None;
+    for line in DEFAULT_POLICY_TOML.lines().map(str::trim) {
+        let (text, commented) = match line.strip_prefix('#') {
+            Some(comment) => (comment.trim(), true),
+            None => (line, false),
+        };
+        if !commented && text.starts_with('[') {
+            section = Some(text.trim_matches(['[', ']']));
+            pending = None;
+            continue;
+        }
+        let annotation = text
+            .split_once(':')
+            .and_then(|(id, meaning)| rule(id.trim()).map(|r| (r.id, meaning.trim().to_owned())));
+        if commented && annotation.is_some() {
+            pending = annotation;
+            continue;
+        }
+        match assignment(text) {
+            Some((key, value)) => {
+                if let Some((rule, meaning)) = pending.take() {
+                    keys.push(PolicyKey {
+                        rule,
+                        section,
+                        key,
+                        value: (!commented).then_some(value),
+                        example: value,
+                        meaning,
+                    });
+                }
+            }
+            None if commented => {
+                if let Some((_, meaning)) = pending.as_mut() {
+                    meaning.push(' ');
+                    meaning.push_str(text);
+                }
+            }
+            None => pending = None,
+        }
+    }
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +333,68 @@ mod tests {
             );
             assert!(!rule.remediation.is_empty() && !rule.title.is_empty());
         }
+    }
+
+    #[test]
+    fn every_rule_with_a_setting_names_its_policy_key_and_only_those() {
+        let keys = policy_keys();
+        for rule in CATALOG {
+            let named = keys.iter().filter(|k| k.rule == rule.id).count();
+            if rule.default == "always on" {
+                assert_eq!(named, 0, "{} is always on but names a policy key", rule.id);
+            } else {
+                assert_eq!(named, 1, "{}: its setting in policy.default.toml", rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_setting_of_the_default_policy_is_tied_to_its_rule() {
+        let policy: toml::Table = toml::from_str(DEFAULT_POLICY_TOML).unwrap();
+        let keys = policy_keys();
+        for section in ["fleet", "stack", "session"] {
+            for (key, value) in policy[section].as_table().unwrap() {
+                let found = keys
+                    .iter()
+                    .find(|k| k.section == Some(section) && k.key == key)
+                    .unwrap_or_else(|| panic!("[{section}] {key} has no `# RULE-ID:` comment"));
+                let text = found
+                    .value
+                    .unwrap_or_else(|| panic!("[{section}] {key} is set"));
+                let parsed: toml::Table = toml::from_str(&format!("v = {text}")).unwrap();
+                assert_eq!(&parsed["v"], value, "[{section}] {key}");
+            }
+        }
+        let unset = keys.iter().find(|k| k.value.is_none()).unwrap();
+        assert_eq!(
+            (unset.rule, unset.key, unset.example),
+            (
+                "FLEET-MULTI-SESSION-LIMIT",
+                "max_sessions_per_instance",
+                "10"
+            )
+        );
+    }
+
+    #[test]
+    fn the_reference_has_one_entry_per_rule_with_its_severity_default_and_fix() {
+        let doc = Rule::catalog_markdown();
+        for rule in CATALOG {
+            let entry = doc
+                .split(&format!("\n### {}\n", rule.id))
+                .nth(1)
+                .unwrap_or_else(|| panic!("no entry for {}", rule.id));
+            let entry = entry.split("\n#").next().unwrap();
+            for expected in [
+                format!("- **Severity:** {}\n", rule.severity),
+                format!("- **Default:** {}\n", rule.default),
+                format!("- **Remediation:** {}\n", rule.remediation),
+            ] {
+                assert!(entry.contains(&expected), "{}: {expected}", rule.id);
+            }
+        }
+        assert!(doc.contains(
+            "- **Policy:** `allow_default_internet_access = false` under `[fleet]`: may fleets use AppStream's default internet access?\n"
+        ));
     }
 }
