@@ -16,7 +16,7 @@ use streamwarden::store::schema::{INDEXES, PK, SK, TTL};
 /// only (SAM ships just the binary; the template passes the text instead).
 const LOCAL_ONLY: &[&str] = &["STREAMWARDEN_POLICY"];
 
-/// The settings a deployment needs (the brief's list); `config.rs` is scanned as well,
+/// The settings a deployment needs (what docs/deploy.md documents); `config.rs` is scanned as well,
 /// so a variable added there fails this test until the template sets it.
 const DEPLOYED: &[&str] = &[
     "STREAMWARDEN_TABLE",

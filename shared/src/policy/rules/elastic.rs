@@ -6,7 +6,7 @@ use crate::finding::Severity;
 use crate::model::Fleet;
 use crate::policy::{Check, Outcome, Policy, Rule};
 
-/// Platforms Elastic fleets support: the seed's two and the current model's third.
+/// Platforms Elastic fleets support: the 2023-10-26 API's two and the current model's third.
 pub const ELASTIC_PLATFORMS: &[&str] = &["WINDOWS_SERVER_2019", "AMAZON_LINUX2", "UBUNTU_PRO_2404"];
 
 pub const FLEET_ELASTIC_INSTANCE_TYPE: Rule = Rule {
@@ -314,7 +314,7 @@ mod tests {
     }
 
     #[test]
-    fn elastic_platforms_of_the_seed_and_the_current_model_are_allowed() {
+    fn elastic_platforms_of_the_2023_api_and_the_current_model_are_allowed() {
         let p = Policy::builtin();
         for (platform, expected) in [
             (json!("WINDOWS_SERVER_2019"), false),

@@ -207,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn documented_types_of_the_seed_and_the_current_model_are_known() {
+    fn documented_types_of_the_2023_api_and_the_current_model_are_known() {
         let p = Policy::builtin();
         for (t, expected) in [
             ("stream.standard.small", false),
