@@ -8,7 +8,6 @@ use crate::store::{
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde_dynamo::aws_sdk_dynamodb_1::from_item;
-use std::collections::HashMap;
 
 impl FindingStore for DynamoStore {
     async fn state(&self, key: &ResourceKey) -> Result<Option<ResourceState>, StoreError> {
@@ -113,36 +112,22 @@ impl FindingStore for DynamoStore {
     }
 
     async fn noncompliant(&self, region: Option<&str>) -> Result<Vec<ResourceState>, StoreError> {
-        let mut states = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(schema::GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", schema::GSI1_PK)
-                .expression_attribute_values(":pk", s(schema::NONCOMPLIANT))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| self.error("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let pk = item
-                    .get(schema::PK)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                let state: ResourceState =
-                    from_item(item).map_err(|e| self.corrupt(&pk, "resource state", e))?;
-                if region.is_none_or(|r| r == state.region) {
-                    states.push(state);
-                }
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() {
-                break;
+        let items = self
+            .query_items(
+                Some(schema::GSI1),
+                schema::GSI1_PK,
+                schema::NONCOMPLIANT,
+                schema::GSI1_SK,
+                None,
+                true,
+                None,
+            )
+            .await?;
+        let mut states = Vec::with_capacity(items.len());
+        for item in items {
+            let state: ResourceState = self.decode(item, "resource state")?;
+            if region.is_none_or(|r| r == state.region) {
+                states.push(state);
             }
         }
         Ok(states)
@@ -184,37 +169,25 @@ impl FindingStore for DynamoStore {
         key: &ResourceKey,
         limit: Option<i32>,
     ) -> Result<Vec<HistoryRecord>, StoreError> {
-        let mut records = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", schema::PK)
-                .expression_attribute_names("#sk", schema::SK)
-                .expression_attribute_values(":pk", s(&key.pk()))
-                .expression_attribute_values(":prefix", s(schema::HISTORY_PREFIX))
-                .scan_index_forward(false)
-                .set_limit(limit)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| self.error("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let sk = item
-                    .get(schema::SK)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                records.push(from_item(item).map_err(|e| self.corrupt(&sk, "history record", e))?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || limit.is_some_and(|l| records.len() >= l as usize) {
-                break;
-            }
-        }
-        Ok(records)
+        // Every history sort key starts with the prefix and a time; `~` sorts after both.
+        let range = (
+            schema::HISTORY_PREFIX.to_owned(),
+            format!("{}~", schema::HISTORY_PREFIX),
+        );
+        let items = self
+            .query_items(
+                None,
+                schema::PK,
+                &key.pk(),
+                schema::SK,
+                Some(range),
+                false,
+                limit,
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|item| self.decode(item, "history record"))
+            .collect()
     }
 }
