@@ -6,6 +6,7 @@ mod check;
 mod output;
 mod report;
 mod sessions;
+mod time_arg;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;

@@ -1,9 +1,10 @@
 //! `streamwarden sessions`: who used which fleet, when, from the session recorder's
 //! table.
 
+use crate::time_arg::parse_time;
 use anyhow::{Context, bail};
 use aws_config::BehaviorVersion;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::process::ExitCode;
@@ -48,41 +49,6 @@ enum Format {
     Text,
     Json,
     Csv,
-}
-
-/// RFC 3339, a date (midnight UTC), or an age such as `30m`, `12h`, `7d`.
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    parse_time_at(s, Utc::now())
-}
-
-fn parse_time_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
-    }
-    let unit = s.chars().last().unwrap_or(' ');
-    if let Ok(n) = s[..s.len().saturating_sub(1)].parse::<i64>()
-        && n >= 0
-    {
-        let age = match unit {
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
-            _ => return Err(time_error(s)),
-        };
-        return Ok(now - age);
-    }
-    Err(time_error(s))
-}
-
-fn time_error(s: &str) -> String {
-    format!(
-        "{s:?} is not a time: use RFC 3339 (2026-11-27T08:00:00Z), a date (2026-11-27) or an age (30m, 12h, 7d)"
-    )
 }
 
 pub fn run(args: &SessionsArgs) -> ExitCode {
@@ -376,41 +342,6 @@ fn minutes(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn times_are_rfc3339_dates_or_ages() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
-        let t = |s| parse_time_at(s, now);
-        assert_eq!(
-            t("2026-11-27T08:00:00Z").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("2026-11-27T09:00:00+01:00").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("2026-11-20").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("12h").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("7d").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("30m").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 11, 30, 0).unwrap()
-        );
-        for bad in ["yesterday", "12x", "-3d", "", "2026-13-01"] {
-            let e = t(bad).unwrap_err();
-            assert!(e.contains("is not a time"), "{bad}: {e}");
-        }
-    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {
