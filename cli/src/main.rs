@@ -3,6 +3,7 @@
 
 mod audit;
 mod check;
+mod files;
 mod output;
 mod report;
 mod sessions;
@@ -27,7 +28,10 @@ struct Cli {
 enum Command {
     /// Check files offline: describe-fleets/-stacks/-sessions output, CreateFleet or
     /// UpdateFleet requests (CLI JSON or CloudTrail), CloudTrail events, CloudFormation/SAM
-    /// templates. A directory is walked; `-` reads standard input.
+    /// templates. A directory is walked (`.json`, `.yaml`, `.yml`, `.template`; links
+    /// are followed, but each directory and file is read once; FIFOs, sockets and
+    /// devices are skipped with a note); `-` reads standard input. One input may be at
+    /// most 256 MiB.
     ///
     /// Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for usage or
     /// input errors.

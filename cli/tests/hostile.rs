@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{stderr, streamwarden};
+use common::{TempDir, stderr, stdout, streamwarden, streamwarden_within};
+use std::os::unix::fs::{MetadataExt, symlink};
+use std::path::Path;
+use std::process::{Command, Output};
 
 #[test]
 fn time_arguments_that_are_not_times_exit_two_with_a_message() {
@@ -37,4 +40,174 @@ fn time_arguments_that_are_not_times_exit_two_with_a_message() {
             }
         }
     }
+}
+
+const FLEET: &str = r#"{"Fleets": [{"Name": "f1", "FleetType": "ON_DEMAND",
+  "InstanceType": "stream.standard.small", "EnableDefaultInternetAccess": true}]}"#;
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(output), stderr(output)))
+}
+
+fn messages(report: &serde_json::Value, kind: &str) -> Vec<String> {
+    report[kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            format!(
+                "{}: {}",
+                n["location"]["file"].as_str().unwrap(),
+                n["message"]
+            )
+        })
+        .collect()
+}
+
+fn check_json(dir: &Path) -> (Output, serde_json::Value) {
+    let out = streamwarden_within(
+        30,
+        &["check", "--format", "json", dir.to_str().unwrap()],
+        None,
+    );
+    let report = json(&out);
+    (out, report)
+}
+
+#[test]
+fn a_symlink_loop_is_walked_once_and_each_file_read_once() {
+    let dir = TempDir::new("loop");
+    dir.write("fleets.json", FLEET);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    symlink(".", dir.path().join("self")).unwrap();
+    symlink("..", dir.path().join("sub/up")).unwrap();
+    symlink("../fleets.json", dir.path().join("sub/again.json")).unwrap();
+    let (out, report) = check_json(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(report["summary"]["files"], 1, "{report}");
+    assert_eq!(report["summary"]["fleets"], 1, "{report}");
+    let notes = messages(&report, "notes");
+    for (entry, says) in [
+        ("self", "the same directory as"),
+        ("sub/up", "the same directory as"),
+        ("sub/again.json", "the same file as"),
+    ] {
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains(&format!("/{entry}: ")) && n.contains(says)),
+            "{entry}: {notes:?}"
+        );
+    }
+}
+
+#[test]
+fn fifos_in_a_walked_directory_are_skipped_with_a_note() {
+    let dir = TempDir::new("fifo");
+    dir.write("fleets.json", FLEET);
+    let fifo = dir.path().join("pipe.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let (out, report) = check_json(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(report["summary"]["fleets"], 1);
+    let notes = messages(&report, "notes");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("pipe.json") && n.contains("a FIFO, not a regular file")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn an_entry_that_cannot_be_read_is_reported_and_the_walk_goes_on() {
+    let dir = TempDir::new("broken");
+    dir.write("b/fleets.json", FLEET);
+    symlink("nowhere.json", dir.path().join("a-gone.json")).unwrap();
+    symlink("no-such-dir", dir.path().join("c-gone")).unwrap();
+    let (out, report) = check_json(dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(report["summary"]["fleets"], 1, "{report}");
+    let errors = messages(&report, "errors");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("/a-gone.json: ") && errors[0].contains("No such file"));
+    assert!(errors[1].contains("/c-gone: ") && errors[1].contains("No such file"));
+}
+
+/// Permissions bind only a user without CAP_DAC_OVERRIDE: as root (CI, containers) the
+/// binary runs as `nobody` through setpriv so the locked directory is really unreadable.
+#[test]
+fn an_unreadable_directory_is_reported_as_itself_and_the_walk_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("locked");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.write("a/fleets.json", FLEET);
+    dir.write("b-locked/hidden.json", FLEET);
+    dir.write("c/fleets.json", FLEET);
+    let locked = dir.path().join("b-locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // The binary must be reachable by `nobody`: copy it beside the inputs.
+    let binary = dir.path().join("streamwarden-bin");
+    std::fs::copy(env!("CARGO_BIN_EXE_streamwarden"), &binary).unwrap();
+    let root_user = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let mut command = if root_user {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary);
+        c
+    } else {
+        Command::new(&binary)
+    };
+    let out = command
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(report["summary"]["fleets"], 2, "{report}");
+    let errors = messages(&report, "errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains(&format!("{}: ", locked.display()))
+            && errors[0].contains("Permission denied"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn devices_and_files_over_the_limit_exit_two_without_being_read() {
+    let out = streamwarden_within(10, &["check", "/dev/zero"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("/dev/zero: a character device, not a file to read"),
+        "{}",
+        stdout(&out)
+    );
+
+    let dir = TempDir::new("big");
+    let big = dir.path().join("big.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(256 * 1024 * 1024 + 1).unwrap();
+    let out = streamwarden_within(10, &["check", big.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("larger than 256 MiB"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn endless_standard_input_stops_at_the_limit() {
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let out = streamwarden_within(60, &["check", "-"], Some(zero));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("<stdin>: larger than 256 MiB"),
+        "{}",
+        stdout(&out)
+    );
 }

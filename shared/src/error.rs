@@ -76,6 +76,18 @@ pub enum InputError {
     )]
     Unrecognised { location: Location, keys: String },
 
+    #[error(
+        "{location}: larger than {limit_mib} MiB, the most one input may be; split it (one \
+         region or account per file)"
+    )]
+    TooLarge { location: Location, limit_mib: u64 },
+
+    #[error("{location}: {what}, not a file to read")]
+    NotAFile {
+        location: Location,
+        what: &'static str,
+    },
+
     #[error("{location}: cannot read: {source}")]
     Io {
         location: Location,
@@ -95,6 +107,8 @@ impl InputError {
             | InputError::Missing { location, .. }
             | InputError::UnknownValue { location, .. }
             | InputError::Unrecognised { location, .. }
+            | InputError::TooLarge { location, .. }
+            | InputError::NotAFile { location, .. }
             | InputError::Io { location, .. } => location,
         }
     }
