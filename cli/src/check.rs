@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     match check(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }

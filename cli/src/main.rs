@@ -12,6 +12,7 @@ mod time_arg;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use streamwarden::Severity;
+use streamwarden::terminal::escape_lines;
 
 #[derive(Parser)]
 #[command(
@@ -77,6 +78,21 @@ impl std::str::FromStr for FailOn {
             .map(|s| FailOn(Some(s)))
             .map_err(|e| format!("{e}, or never"))
     }
+}
+
+/// Prints a command's error on standard error, once: a cause is added only when the
+/// message does not already say it (an error that shows its source would otherwise
+/// print `X: X`), and input-derived text is escaped for the terminal.
+pub fn print_error(error: &anyhow::Error) {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    eprintln!("streamwarden: {}", escape_lines(&message));
 }
 
 /// A single-threaded runtime for the commands that call AWS, or exit status 2.

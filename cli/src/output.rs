@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use streamwarden::report::{Report, render_json, render_sarif, render_text};
+use streamwarden::terminal::Escaped;
 
 #[derive(Args)]
 pub struct OutputArgs {
@@ -82,7 +83,7 @@ impl OutputArgs {
         if !report.errors.is_empty() {
             if !matches!(self.format, Format::Text) {
                 for e in &report.errors {
-                    eprintln!("streamwarden: error: {}", e.message);
+                    eprintln!("streamwarden: error: {}", Escaped(&e.message));
                 }
             }
             return Ok(ExitCode::from(2));

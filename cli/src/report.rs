@@ -61,13 +61,13 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             match written {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("streamwarden: {e}");
+                    eprintln!("streamwarden: {}", streamwarden::terminal::escape(&e));
                     ExitCode::from(2)
                 }
             }
         }
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }

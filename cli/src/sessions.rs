@@ -12,6 +12,7 @@ use streamwarden::aws::DynamoStore;
 use streamwarden::aws::session_store::dynamodb_client;
 use streamwarden::store::sessions::SessionRecord;
 use streamwarden::store::{SessionQuery, SessionStore, SessionsOf};
+use streamwarden::terminal::escape;
 
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("of").required(true).args(["user", "fleet", "instance"])))]
@@ -62,7 +63,7 @@ pub fn run(args: &SessionsArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }
@@ -254,6 +255,7 @@ fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
             until.map_or("now".to_owned(), short)
         ),
     };
+    let what = escape(&what);
     let mut out = format!(
         "{} of {what}{range} (times UTC)\n",
         match records.len() {
@@ -292,6 +294,8 @@ fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
                 ),
             ]
         })
+        // Names and IDs come from the table, written from AppStream's answers.
+        .map(|row| row.map(|cell| escape(&cell).into_owned()))
         .collect();
     let header = [
         "STARTED",

@@ -211,3 +211,93 @@ fn endless_standard_input_stops_at_the_limit() {
         stdout(&out)
     );
 }
+
+/// No byte of input-derived text may reach a terminal as a control: only our own colour
+/// codes (`ESC [ digits ; m`) may carry an ESC.
+fn assert_inert(text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find('\x1b') {
+        let after = &rest[at + 1..];
+        let code_len = after
+            .strip_prefix('[')
+            .and_then(|a| a.find('m'))
+            .filter(|&end| {
+                after[1..=end]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ';')
+            });
+        assert!(code_len.is_some(), "raw ESC in output: {:?}", &rest[at..]);
+        rest = after;
+    }
+    let bad = text
+        .chars()
+        .find(|&c| c != '\x1b' && c != '\n' && streamwarden::terminal::is_unsafe(c));
+    assert_eq!(bad, None, "unsafe character in output: {text:?}");
+}
+
+const FORGED: &str = "evil\u{1b}[2J\u{1b}[31m\u{1b}]0;title\u{7}\r0 findings (all clear)\u{202e}";
+
+#[test]
+fn names_keys_and_file_names_from_input_are_escaped_in_text_output() {
+    let dir = TempDir::new("inject");
+    let fleets = serde_json::json!({"Fleets": [
+        {"Name": FORGED, "FleetType": "ON_DEMAND", "EnableDefaultInternetAccess": true},
+        {"Name": "typo", "FleetType": FORGED},
+        {"Name": "keyed", "VpcConfig": {FORGED: 1, "SubnetIds": [FORGED]}},
+    ]});
+    dir.write("fleets.json", &fleets.to_string());
+    let trail = serde_json::json!({"Records": [
+        {"eventSource": "appstream.amazonaws.com", "eventName": FORGED, "requestParameters": {}},
+        {"eventSource": FORGED, "eventName": "CreateFleet"},
+        {"eventSource": "appstream.amazonaws.com", "eventName": "CreateFleet", "errorCode": FORGED},
+    ]});
+    dir.write("trail.json", &trail.to_string());
+    let evil_file = dir.write(&format!("{}.json", FORGED.replace('/', "_")), "{");
+    for color in ["never", "always"] {
+        let out = streamwarden(&["check", "--color", color, dir.path().to_str().unwrap()]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert_inert(&text);
+        assert_inert(&stderr(&out));
+        assert!(text.contains("evil\\u{1b}[2J\\u{1b}[31m\\u{1b}]0;title\\u{7}\\r0 findings"));
+        assert!(text.contains("\\u{202e}"), "{text}");
+        assert_eq!(text.matches("(all clear)").count(), 6, "{text}");
+    }
+    let out = streamwarden(&["check", "--format", "json", evil_file.to_str().unwrap()]);
+    assert_inert(&stderr(&out));
+    assert!(stderr(&out).contains("evil\\u{1b}[2J"), "{}", stderr(&out));
+}
+
+#[test]
+fn policy_and_read_errors_are_printed_once() {
+    let dir = TempDir::new("policy");
+    let policy = dir.write("policy.toml", "[fleet]\nmax_user_duration = \"long\"\n");
+    let out = streamwarden(&[
+        "check",
+        "--policy",
+        policy.to_str().unwrap(),
+        "events/check",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("streamwarden:"))
+            .count(),
+        1,
+        "{err}"
+    );
+    let first = err.lines().next().unwrap();
+    let tail = first.rsplit(": ").next().unwrap();
+    assert_eq!(err.matches(tail).count(), 1, "{err}");
+
+    let out = streamwarden(&[
+        "check",
+        "--policy",
+        dir.path().to_str().unwrap(),
+        "events/check",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("Is a directory").count(), 1, "{err}");
+}

@@ -21,6 +21,7 @@ pub mod reconcile;
 pub mod recorder;
 pub mod report;
 pub mod store;
+pub mod terminal;
 
 pub use error::{InputError, PolicyError};
 pub use finding::{Finding, ResourceType, Severity, Source};

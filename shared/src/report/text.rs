@@ -1,7 +1,10 @@
 //! Terminal text: findings grouped by resource, colour only when asked (on a TTY).
+//! Every string from input (names, files, keys, messages quoting values) is escaped
+//! (see [`crate::terminal`]) before our own colour codes are added.
 
 use super::Report;
 use crate::finding::{ResourceType, Severity};
+use crate::terminal::{Escaped, escape};
 
 /// Appends one formatted line (writing to a `String` cannot fail).
 macro_rules! push_line {
@@ -52,8 +55,8 @@ pub fn render_text(report: &Report, color: bool) -> String {
                 out,
                 "{} {}  ({})",
                 f.resource_type.as_str(),
-                style.paint("1", &f.resource),
-                f.source
+                style.paint("1", &escape(&f.resource)),
+                Escaped(&f.source.to_string())
             );
         }
         push_line!(
@@ -61,10 +64,10 @@ pub fn render_text(report: &Report, color: bool) -> String {
             "  {} {}  {}",
             style.severity(f.severity),
             f.rule_id,
-            f.message
+            Escaped(&f.message)
         );
         if let Some(note) = &f.note {
-            push_line!(out, "           note: {note}");
+            push_line!(out, "           note: {}", Escaped(note));
         }
         push_line!(
             out,
@@ -80,9 +83,9 @@ pub fn render_text(report: &Report, color: bool) -> String {
                 out,
                 "  ? {} {}  {}  {}",
                 u.resource_type.as_str(),
-                u.resource,
+                Escaped(&u.resource),
                 u.rule_id,
-                u.reason
+                Escaped(&u.reason)
             );
         }
     }
@@ -98,24 +101,34 @@ pub fn render_text(report: &Report, color: bool) -> String {
                 out,
                 "  ~ {} {}  {}  by {}{}: {}",
                 e.finding.resource_type.as_str(),
-                e.finding.resource,
+                Escaped(&e.finding.resource),
                 e.finding.rule_id,
                 e.exemption.by,
                 until,
-                e.exemption.reason
+                Escaped(&e.exemption.reason)
             );
         }
     }
     if !report.notes.is_empty() {
         push_line!(out, "\nNotes:");
         for n in &report.notes {
-            push_line!(out, "  - {}: {}", n.location, n.message);
+            push_line!(
+                out,
+                "  - {}: {}",
+                Escaped(&n.location.to_string()),
+                Escaped(&n.message)
+            );
         }
     }
     if !report.errors.is_empty() {
         push_line!(out, "\nErrors:");
         for e in &report.errors {
-            push_line!(out, "  {} {}", style.paint("1;31", "error:"), e.message);
+            push_line!(
+                out,
+                "  {} {}",
+                style.paint("1;31", "error:"),
+                Escaped(&e.message)
+            );
         }
     }
     let counts: Vec<String> = report
