@@ -48,6 +48,15 @@ pub enum InputError {
         source: serde_norway::Error,
     },
 
+    #[error(
+        "{location}: CloudFormation does not support YAML aliases or merge keys; write the \
+         value out in full"
+    )]
+    YamlAlias { location: Location },
+
+    #[error("{location}: nested more than {limit} levels deep; no AppStream document is")]
+    TooDeep { location: Location, limit: usize },
+
     #[error("{location}: expected {expected}, found {found}")]
     WrongType {
         location: Location,
@@ -108,6 +117,8 @@ impl InputError {
             | InputError::UnknownValue { location, .. }
             | InputError::Unrecognised { location, .. }
             | InputError::TooLarge { location, .. }
+            | InputError::YamlAlias { location }
+            | InputError::TooDeep { location, .. }
             | InputError::NotAFile { location, .. }
             | InputError::Io { location, .. } => location,
         }

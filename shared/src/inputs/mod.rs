@@ -10,6 +10,7 @@ mod session;
 mod stack;
 mod template;
 pub mod time;
+mod yaml_scan;
 
 pub use fleet::read_fleet;
 pub use node::{Mode, Node};
@@ -154,7 +155,27 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
             source,
         })
     } else {
-        template::yaml_to_json(trimmed).map_err(|source| InputError::Yaml {
+        let scan = yaml_scan::scan(trimmed, MAX_DEPTH);
+        let at = |offset: usize| Location {
+            line: Some(to_u32(
+                leading_lines(text) + 1 + trimmed[..offset].matches('\n').count(),
+            )),
+            column: Some(to_u32(
+                trimmed[..offset]
+                    .rsplit('\n')
+                    .next()
+                    .map_or(0, |l| l.chars().count())
+                    + 1,
+            )),
+            ..location()
+        };
+        if let Some(offset) = scan.too_deep {
+            return Err(InputError::TooDeep {
+                location: at(offset),
+                limit: MAX_DEPTH,
+            });
+        }
+        let value = template::yaml_to_json(trimmed).map_err(|source| InputError::Yaml {
             location: Location {
                 line: source
                     .location()
@@ -163,9 +184,20 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
                 ..location()
             },
             source,
-        })
+        })?;
+        match scan.alias {
+            Some(offset) if template::is_template(&value) => Err(InputError::YamlAlias {
+                location: at(offset),
+            }),
+            _ => Ok(value),
+        }
     }
 }
+
+/// How deeply YAML flow collections may nest: the YAML reader refuses more than 128
+/// levels, as the JSON reader does, but only after libyaml has scanned them, in time
+/// quadratic in the depth. No AppStream document comes near.
+const MAX_DEPTH: usize = 128;
 
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)

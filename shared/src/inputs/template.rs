@@ -7,8 +7,12 @@ use super::{Document, Note, read_fleet, read_stack};
 use crate::error::InputError;
 use crate::finding::Source;
 use crate::model::Origin;
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
-use serde_norway::Value as Yaml;
+use std::cell::Cell;
+use std::fmt;
 
 /// A template has `Resources` (or names a template format version).
 pub fn is_template(value: &Value) -> bool {
@@ -17,54 +21,138 @@ pub fn is_template(value: &Value) -> bool {
 }
 
 /// Parses YAML into the JSON value model, converting CloudFormation short-form tags.
+///
+/// Aliases are expanded as the YAML is read, so the values built are counted: a
+/// document may hold at most one value per byte of its text (no YAML without aliases
+/// holds more), which bounds an alias bomb to the size of its text.
 pub fn yaml_to_json(text: &str) -> Result<Value, serde_norway::Error> {
-    let yaml: Yaml = serde_norway::from_str(text)?;
-    Ok(convert(yaml))
+    let budget = Cell::new(text.len().saturating_add(1024));
+    NodeSeed { budget: &budget }.deserialize(serde_norway::Deserializer::from_str(text))
 }
 
-fn convert(yaml: Yaml) -> Value {
-    match yaml {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                n.as_f64()
-                    .and_then(Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
+/// Reads one YAML node into a JSON value, spending one unit of the budget per value.
+#[derive(Clone, Copy)]
+struct NodeSeed<'b> {
+    budget: &'b Cell<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl NodeSeed<'_> {
+    fn spend<E: de::Error>(self) -> Result<(), E> {
+        match self.budget.get().checked_sub(1) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
             }
-        }
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => Value::Array(items.into_iter().map(convert).collect()),
-        Yaml::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (key_string(k), convert(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        Yaml::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let key = match name {
-                "Ref" | "Condition" => name.to_owned(),
-                _ => format!("Fn::{name}"),
-            };
-            let mut map = Map::new();
-            map.insert(key, convert(tagged.value));
-            Value::Object(map)
+            None => Err(E::custom(
+                "aliases expand to more values than the document has bytes; \
+                 write the values out (CloudFormation does not support aliases)",
+            )),
         }
     }
 }
 
-fn key_string(key: Yaml) -> String {
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.spend()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.spend()?;
+        let mut object = Map::new();
+        while let Some(key) = map.next_key_seed(self)? {
+            let key = key_string(key);
+            let value = map.next_value_seed(self)?;
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate entry with key {key:?}"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+
+    /// A tagged node: CloudFormation's short forms (`!Ref X`) become their long forms.
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, value) = data.variant::<String>()?;
+        let value = value.newtype_variant_seed(self)?;
+        let name = tag.trim_start_matches('!');
+        let key = match name {
+            "Ref" | "Condition" => name.to_owned(),
+            _ => format!("Fn::{name}"),
+        };
+        let mut map = Map::new();
+        map.insert(key, value);
+        Ok(Value::Object(map))
+    }
+}
+
+fn key_string(key: Value) -> String {
     match key {
-        Yaml::String(s) => s,
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Number(n) => n.to_string(),
-        Yaml::Null => "null".to_owned(),
-        other => format!("{other:?}"),
+        Value::String(s) => s,
+        other => other.to_string(),
     }
 }
 
