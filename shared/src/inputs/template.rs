@@ -12,6 +12,7 @@ use serde::de::{
 };
 use serde_json::{Map, Number, Value};
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::fmt;
 
 /// A template has `Resources` (or names a template format version).
@@ -166,6 +167,7 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
         return Ok(());
     };
     let mut found = 0;
+    let lines = key_lines(text);
     for (logical_id, resource) in resources.entries()? {
         let kind = resource
             .get("Type")
@@ -178,7 +180,7 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
         found += 1;
         let source = Source {
             file: root.file.to_owned(),
-            line: line_of_key(text, logical_id),
+            line: lines.get(logical_id).copied(),
             pointer: Some(resource.pointer.clone()),
         };
         let Some(properties) = resource.get("Properties") else {
@@ -225,15 +227,23 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
     Ok(())
 }
 
-/// The line where a template resource's logical ID is declared (YAML `Id:` or JSON `"Id":`).
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let yaml = format!("{key}:");
-    let json = format!("\"{key}\"");
-    text.lines()
-        .position(|line| {
-            let t = line.trim_start();
-            t.starts_with(&yaml)
-                || (t.starts_with(&json) && t[json.len()..].trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
+/// The line of the first declaration of each key in a template, found in one pass:
+/// YAML `Key:` or JSON `"Key":` at the start of a line. Looking each resource's logical
+/// ID up by scanning the text took time quadratic in the template (5,000 fleets: 11 to
+/// 21 s in a release build).
+fn key_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let key = match t.strip_prefix('"') {
+            Some(quoted) => quoted
+                .split_once('"')
+                .and_then(|(key, rest)| rest.trim_start().starts_with(':').then_some(key)),
+            None => t.split_once(':').map(|(key, _)| key),
+        };
+        if let Some(key) = key.filter(|k| !k.is_empty()) {
+            lines.entry(key).or_insert(i + 1);
+        }
+    }
+    lines
 }
