@@ -57,6 +57,12 @@ pub enum InputError {
     #[error("{location}: nested more than {limit} levels deep; no AppStream document is")]
     TooDeep { location: Location, limit: usize },
 
+    #[error(
+        "{location}: the document mixes {kinds}; check them as separate files, so nothing \
+         is left unread"
+    )]
+    MixedKinds { location: Location, kinds: String },
+
     #[error("{location}: expected {expected}, found {found}")]
     WrongType {
         location: Location,
@@ -118,6 +124,7 @@ impl InputError {
             | InputError::Unrecognised { location, .. }
             | InputError::TooLarge { location, .. }
             | InputError::YamlAlias { location }
+            | InputError::MixedKinds { location, .. }
             | InputError::TooDeep { location, .. }
             | InputError::NotAFile { location, .. }
             | InputError::Io { location, .. } => location,

@@ -224,6 +224,7 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
         return Err(root.wrong_type("a JSON or YAML object"));
     }
     let has = |key: &str| root.get(key).is_some();
+    check_one_kind(&root)?;
 
     let mut doc;
     if mode == Mode::Template {
@@ -232,7 +233,10 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
     } else if has("Records") || has("detail") || has("eventName") {
         doc = Document::new(DocumentKind::CloudTrail);
         read_cloudtrail(&root, &mut doc)?;
-    } else if has("Fleets") || has("Stacks") || has("Sessions") || has("Fleet") || has("Stack") {
+    } else if ["Fleets", "Stacks", "Sessions", "Fleet", "Stack"]
+        .iter()
+        .any(|k| root.member(k).is_some())
+    {
         doc = Document::new(DocumentKind::DescribeOutput);
         read_describe(&root, text, &mut doc)?;
     } else if FLEET_KEYS.iter().any(|k| has(k)) || deletes_fleet_attributes(&root) {
@@ -262,6 +266,47 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
         });
     }
     Ok(doc)
+}
+
+/// The keys that make a document CloudTrail or describe output (matched as
+/// [`Node::member`] does); a template is told by [`template::is_template`].
+const KINDS: &[(&str, &[&str])] = &[
+    ("CloudTrail", &["Records", "detail", "eventName"]),
+    (
+        "describe output",
+        &["Fleets", "Stacks", "Sessions", "Fleet", "Stack"],
+    ),
+];
+
+/// A document with the keys of two kinds (describe output beside CloudTrail `Records`,
+/// or template `Resources`) would be read as one kind and the rest dropped unread: it
+/// is refused, naming both. A key counts even when `null`.
+fn check_one_kind(root: &Node<'_>) -> Result<(), InputError> {
+    let mut found = Vec::new();
+    if template::is_template(root.value) {
+        let keys: Vec<&str> = ["Resources", "AWSTemplateFormatVersion"]
+            .into_iter()
+            .filter(|k| root.value.get(k).is_some())
+            .collect();
+        found.push(format!("a CloudFormation template ({})", keys.join(", ")));
+    }
+    for (kind, keys) in KINDS {
+        let present: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| root.member(k).is_some())
+            .collect();
+        if !present.is_empty() {
+            found.push(format!("{kind} ({})", present.join(", ")));
+        }
+    }
+    if found.len() > 1 {
+        return Err(InputError::MixedKinds {
+            location: root.location(),
+            kinds: found.join(" and "),
+        });
+    }
+    Ok(())
 }
 
 /// A delete-only UpdateFleet: `AttributesToDelete` naming fleet attributes.
@@ -304,15 +349,16 @@ fn source_of(node: &Node<'_>) -> Source {
 }
 
 fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), InputError> {
+    // `{"Fleets": null}` is a null where a list belongs, not an empty list.
     let list = |key: &str| -> Result<Vec<Node<'_>>, InputError> {
-        match root.get(key) {
+        match root.member(key) {
             Some(node) => node.items(),
             None => Ok(Vec::new()),
         }
     };
     let lines = name_lines(text);
     let mut fleets = list("Fleets")?;
-    fleets.extend(root.get("Fleet"));
+    fleets.extend(root.member("Fleet"));
     for node in fleets {
         match read_fleet(&node, Origin::Described, source_of(&node), None) {
             Ok(mut fleet) => {
@@ -323,7 +369,7 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
         }
     }
     let mut stacks = list("Stacks")?;
-    stacks.extend(root.get("Stack"));
+    stacks.extend(root.member("Stack"));
     for node in stacks {
         match read_stack(&node, Origin::Described, source_of(&node), None) {
             Ok(mut stack) => {
