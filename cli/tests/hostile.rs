@@ -301,3 +301,37 @@ fn policy_and_read_errors_are_printed_once() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.matches("Is a directory").count(), 1, "{err}");
 }
+
+#[test]
+fn two_fleets_of_one_name_stay_apart_and_the_summary_counts_by_type() {
+    let dir = TempDir::new("twins");
+    let path = dir.write(
+        "twins.json",
+        "{\"Fleets\": [\n{\"Name\": \"twin\", \"EnableDefaultInternetAccess\": true},\n\
+         {\"Name\": \"twin\", \"EnableDefaultInternetAccess\": true}\n],\n\
+         \"Stacks\": [{\"Name\": \"s\", \"UserSettings\": \
+         [{\"Action\": \"CLIPBOARD_COPY_FROM_LOCAL_DEVICE\", \"Permission\": \"ENABLED\"}]}]}\n",
+    );
+    let out = streamwarden(&["check", "--color", "never", path.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(text.contains("fleet twin  ("), "{text}");
+    assert!(text.contains("twins.json:2 /Fleets/0)"), "{text}");
+    assert!(text.contains("twins.json:3 /Fleets/1)"), "{text}");
+    assert_eq!(text.matches("fleet twin  (").count(), 2, "{text}");
+    let summary = text.lines().last().unwrap();
+    assert!(summary.contains(" on 2 of 2 fleets and "), "{summary}");
+    assert!(summary.contains(" of 1 stack;"), "{summary}");
+
+    let stacks_only = dir.write(
+        "stack.json",
+        "{\"Stacks\": [{\"Name\": \"s\", \"UserSettings\": \
+         [{\"Action\": \"CLIPBOARD_COPY_FROM_LOCAL_DEVICE\", \"Permission\": \"ENABLED\"}]}]}",
+    );
+    let out = streamwarden(&["check", "--color", "never", stacks_only.to_str().unwrap()]);
+    let text = stdout(&out);
+    let summary = text.lines().last().unwrap();
+    assert!(
+        summary.contains(" on 0 of 0 fleets and 1 of 1 stack;"),
+        "{text}"
+    );
+}

@@ -87,3 +87,23 @@ fn a_structure_given_as_a_scalar_is_an_error_at_its_position() {
         assert!(e.to_string().contains("expected an object"), "{e}");
     }
 }
+
+#[test]
+fn resources_of_one_name_keep_their_own_lines() {
+    let text = "{\"Fleets\": [\n  {\"Name\": \"twin\"},\n  {\"Name\": \"other\"},\n  {\"Name\": \"twin\"}\n],\n\"Stacks\": [\n  {\"Name\": \"twin\"}\n]}\n";
+    let doc = read_document("twins.json", text).unwrap();
+    let lines: Vec<_> = doc
+        .fleets
+        .iter()
+        .map(|f| (f.name.as_str(), f.source.line, f.source.pointer.as_deref()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("twin", Some(2), Some("/Fleets/0")),
+            ("other", Some(3), Some("/Fleets/1")),
+            ("twin", Some(4), Some("/Fleets/2")),
+        ]
+    );
+    assert_eq!(doc.stacks[0].source.line, Some(7));
+}

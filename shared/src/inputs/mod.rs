@@ -21,7 +21,7 @@ use crate::error::{InputError, Location};
 use crate::finding::Source;
 use crate::model::{Attr, Fleet, Origin, Session, Stack, UnreadReason};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// What kind of document a file held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,13 +356,20 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
             None => Ok(Vec::new()),
         }
     };
-    let lines = name_lines(text);
+    let mut lines = name_lines(text);
+    // Resources of one name take that name's lines in document order, so two fleets
+    // called the same each keep their own line.
+    let mut line_of = |section: Section, node: &Node<'_>| {
+        let name = node.get("Name")?.value.as_str()?;
+        lines.get_mut(&section)?.get_mut(name)?.pop_front()
+    };
     let mut fleets = list("Fleets")?;
     fleets.extend(root.member("Fleet"));
     for node in fleets {
+        let line = line_of(Section::Fleets, &node);
         match read_fleet(&node, Origin::Described, source_of(&node), None) {
             Ok(mut fleet) => {
-                fleet.source.line = lines.get(&(Section::Fleets, fleet.name.as_str())).copied();
+                fleet.source.line = line;
                 doc.fleets.push(fleet);
             }
             Err(e) => doc.errors.push(e),
@@ -371,9 +378,10 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     let mut stacks = list("Stacks")?;
     stacks.extend(root.member("Stack"));
     for node in stacks {
+        let line = line_of(Section::Stacks, &node);
         match read_stack(&node, Origin::Described, source_of(&node), None) {
             Ok(mut stack) => {
-                stack.source.line = lines.get(&(Section::Stacks, stack.name.as_str())).copied();
+                stack.source.line = line;
                 doc.stacks.push(stack);
             }
             Err(e) => doc.errors.push(e),
@@ -396,9 +404,10 @@ enum Section {
     Other,
 }
 
-/// The line of each `"Name": "<value>"` of a describe document, per section (a stack
-/// and a fleet often share a name), found in one pass so large outputs stay linear.
-fn name_lines(text: &str) -> HashMap<(Section, &str), usize> {
+/// The lines of each `"Name": "<value>"` of a describe document, per section (a stack
+/// and a fleet often share a name), in order, found in one pass so large outputs stay
+/// linear.
+fn name_lines(text: &str) -> HashMap<Section, HashMap<&str, VecDeque<usize>>> {
     let mut lines = HashMap::new();
     let bytes = text.as_bytes();
     let mut section = Section::Other;
@@ -438,7 +447,12 @@ fn name_lines(text: &str) -> HashMap<(Section, &str), usize> {
                         end += 1;
                     }
                     if let Some(value) = text.get(start..end) {
-                        lines.entry((section, value)).or_insert(line);
+                        lines
+                            .entry(section)
+                            .or_insert_with(HashMap::new)
+                            .entry(value)
+                            .or_insert_with(VecDeque::new)
+                            .push_back(line);
                     }
                 }
                 i += 6;

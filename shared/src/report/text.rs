@@ -43,9 +43,14 @@ impl Style {
 pub fn render_text(report: &Report, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
-    let mut current: Option<(&str, ResourceType, &str)> = None;
+    let mut current: Option<(&str, ResourceType, &str, Option<&str>)> = None;
     for f in &report.findings {
-        let key = (f.source.file.as_str(), f.resource_type, f.resource.as_str());
+        let key = (
+            f.source.file.as_str(),
+            f.resource_type,
+            f.resource.as_str(),
+            f.source.pointer.as_deref(),
+        );
         if current != Some(key) {
             if current.is_some() {
                 out.push('\n');
@@ -142,7 +147,7 @@ pub fn render_text(report: &Report, color: bool) -> String {
     }
     push_line!(
         out,
-        "{} finding{}{} on {} of {} fleet{} and {} stack{}; {} waived, {} not evaluated, {} error{}",
+        "{} finding{}{} on {} of {} fleet{} and {} of {} stack{}; {} waived, {} not evaluated, {} error{}",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         if counts.is_empty() {
@@ -150,9 +155,10 @@ pub fn render_text(report: &Report, color: bool) -> String {
         } else {
             format!(" ({})", counts.join(", "))
         },
-        report.resources_with_findings(),
+        report.resources_with_findings_of(Some(ResourceType::Fleet)),
         report.fleets,
         if report.fleets == 1 { "" } else { "s" },
+        report.resources_with_findings_of(Some(ResourceType::Stack)),
         report.stacks,
         if report.stacks == 1 { "" } else { "s" },
         report.exempted.len(),
