@@ -111,10 +111,10 @@ pub enum InputError {
     },
 }
 
-impl InputError {
-    /// Where the problem is.
-    pub fn location(&self) -> &Location {
-        match self {
+/// The location of any [`InputError`], shared or mutable by the binding mode of `$e`.
+macro_rules! location_of {
+    ($e:expr) => {
+        match $e {
             InputError::Empty(location) => location,
             InputError::Json { location, .. }
             | InputError::Yaml { location, .. }
@@ -129,6 +129,18 @@ impl InputError {
             | InputError::NotAFile { location, .. }
             | InputError::Io { location, .. } => location,
         }
+    };
+}
+
+impl InputError {
+    /// Where the problem is.
+    pub fn location(&self) -> &Location {
+        location_of!(self)
+    }
+
+    /// Where the problem is, to add a position found later.
+    pub fn location_mut(&mut self) -> &mut Location {
+        location_of!(self)
     }
 }
 

@@ -107,3 +107,20 @@ fn resources_of_one_name_keep_their_own_lines() {
     );
     assert_eq!(doc.stacks[0].source.line, Some(7));
 }
+
+#[test]
+fn type_and_enum_errors_in_json_carry_line_and_column() {
+    let text = "{\"Fleets\": [\n  {\"Name\": \"a\", \"FleetType\": \"SOMETIMES\"},\n  {\"Name\": \"b\",\n   \"VpcConfig\": \"subnet-1\"}\n]}\n";
+    let doc = read_document("bad.json", text).unwrap();
+    let positions: Vec<_> = doc
+        .errors
+        .iter()
+        .map(|e| (e.location().line, e.location().column))
+        .collect();
+    assert_eq!(positions, [(Some(2), Some(30)), (Some(4), Some(17))]);
+    assert!(
+        doc.errors[0]
+            .to_string()
+            .starts_with("bad.json:2:30 (at /Fleets/0/FleetType)")
+    );
+}

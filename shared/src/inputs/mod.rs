@@ -5,6 +5,7 @@
 //! EventBridge events and log files, and CloudFormation / SAM templates (YAML or JSON).
 
 mod fleet;
+mod json_lines;
 mod node;
 mod session;
 mod stack;
@@ -140,12 +141,7 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
     if trimmed.is_empty() {
         return Err(InputError::Empty(location()));
     }
-    let lower = file.to_ascii_lowercase();
-    let yaml_by_name = [".yaml", ".yml", ".template"]
-        .iter()
-        .any(|ext| lower.ends_with(ext));
-    let json_like = trimmed.starts_with('{') || trimmed.starts_with('[');
-    if json_like && !yaml_by_name || lower.ends_with(".json") {
+    if is_json(file, trimmed) {
         serde_json::from_str(trimmed).map_err(|source| InputError::Json {
             location: Location {
                 line: Some(to_u32(source.line() + leading_lines(text))),
@@ -199,6 +195,17 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
 /// quadratic in the depth. No AppStream document comes near.
 const MAX_DEPTH: usize = 128;
 
+/// Whether `trimmed` (the text of `file`) is read as JSON: by extension, else by its
+/// first character.
+fn is_json(file: &str, trimmed: &str) -> bool {
+    let lower = file.to_ascii_lowercase();
+    let yaml_by_name = [".yaml", ".yml", ".template"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    let json_like = trimmed.starts_with('{') || trimmed.starts_with('[');
+    json_like && !yaml_by_name || lower.ends_with(".json")
+}
+
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -213,6 +220,49 @@ fn leading_lines(text: &str) -> usize {
 /// Reads one document. Fatal problems (syntax, an unrecognised shape) are an `Err`;
 /// a resource that cannot be read lands in [`Document::errors`] and the rest go on.
 pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
+    let mut result = read_value(file, text);
+    if is_json(file, text.trim_start_matches('\u{feff}').trim()) {
+        let errors: Vec<&mut InputError> = match &mut result {
+            Ok(doc) => doc.errors.iter_mut().collect(),
+            Err(e) => vec![e],
+        };
+        add_json_positions(text, errors);
+    }
+    result
+}
+
+/// Gives errors found after parsing (a wrong type, an unknown value) the line and
+/// column of their pointer, in one pass over the text.
+fn add_json_positions(text: &str, mut errors: Vec<&mut InputError>) {
+    let pointers: Vec<String> = errors
+        .iter()
+        .filter(|e| e.location().line.is_none())
+        .filter_map(|e| e.location().pointer.clone())
+        .map(|p| if p == "/" { String::new() } else { p })
+        .collect();
+    if pointers.is_empty() {
+        return;
+    }
+    let wanted: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let found = json_lines::positions(text, &wanted);
+    for e in &mut errors {
+        let location = e.location_mut();
+        if location.line.is_some() {
+            continue;
+        }
+        let pointer = match location.pointer.as_deref() {
+            Some("/") => "",
+            Some(p) => p,
+            None => continue,
+        };
+        if let Some(&(line, column)) = found.get(pointer) {
+            location.line = Some(line);
+            location.column = Some(column);
+        }
+    }
+}
+
+fn read_value(file: &str, text: &str) -> Result<Document, InputError> {
     let value = parse_text(file, text)?;
     let mode = if template::is_template(&value) {
         Mode::Template
