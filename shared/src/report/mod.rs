@@ -5,8 +5,8 @@ mod json;
 mod sarif;
 mod text;
 
-pub use json::render_json;
-pub use sarif::render_sarif;
+pub use json::{render_json, write_json};
+pub use sarif::{render_sarif, write_sarif};
 pub use text::render_text;
 
 use crate::error::{InputError, Location};
