@@ -41,7 +41,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     match runtime.block_on(audit_regions(args)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }

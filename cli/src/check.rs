@@ -1,13 +1,11 @@
 //! `streamwarden check`: reads files, evaluates them, renders the report.
 
+use crate::files::{Walk, read_file, read_stdin};
 use crate::output::OutputArgs;
-use anyhow::Context;
 use chrono::Utc;
 use clap::Args;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-use streamwarden::error::Location;
 use streamwarden::inputs::{Note, read_document};
 use streamwarden::report::Report;
 use streamwarden::{InputError, Policy};
@@ -24,13 +22,11 @@ pub struct CheckArgs {
     paths: Vec<String>,
 }
 
-const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
-
 pub fn run(args: &CheckArgs) -> ExitCode {
     match check(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }
@@ -45,43 +41,35 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut report = Report::new(&policy);
     for path in &args.paths {
         if path == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read standard input")?;
-            add(&mut report, &policy, now, "<stdin>", &text, false);
+            match read_stdin() {
+                Ok(text) => add(&mut report, &policy, now, "<stdin>", &text, false),
+                Err(e) => report.add_error(&e),
+            }
             continue;
         }
         let p = Path::new(path);
         if p.is_dir() {
-            let mut files = Vec::new();
-            walk(p, &mut files).with_context(|| format!("cannot read directory {path}"))?;
-            files.sort();
-            for file in files {
+            let mut walk = Walk::default();
+            walk.walk(p);
+            for file in walk.files {
                 let name = file.display().to_string();
-                match std::fs::read_to_string(&file) {
+                match read_file(&file) {
                     Ok(text) => add(&mut report, &policy, now, &name, &text, true),
-                    Err(source) => report.add_error(&io_error(&name, source)),
+                    Err(e) => report.add_error(&e),
                 }
             }
+            for e in &walk.errors {
+                report.add_problem(e.location().clone(), e.to_string());
+            }
+            report.notes.extend(walk.notes);
         } else {
-            match std::fs::read_to_string(p) {
+            match read_file(p) {
                 Ok(text) => add(&mut report, &policy, now, path, &text, false),
-                Err(source) => report.add_error(&io_error(path, source)),
+                Err(e) => report.add_error(&e),
             }
         }
     }
     args.output.emit(report)
-}
-
-fn io_error(file: &str, source: std::io::Error) -> InputError {
-    InputError::Io {
-        location: Location {
-            file: file.to_owned(),
-            ..Location::default()
-        },
-        source,
-    }
 }
 
 /// Reads one document into the report. Inside a walked directory, a file that is not an
@@ -102,27 +90,4 @@ fn add(
         }),
         Err(e) => report.add_error(&e),
     }
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(path);
-        }
-    }
-    Ok(())
 }

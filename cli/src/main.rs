@@ -3,14 +3,17 @@
 
 mod audit;
 mod check;
+mod files;
 mod output;
 mod report;
 mod rules;
 mod sessions;
+mod time_arg;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use streamwarden::Severity;
+use streamwarden::terminal::escape_lines;
 
 #[derive(Parser)]
 #[command(
@@ -27,7 +30,10 @@ struct Cli {
 enum Command {
     /// Check files offline: describe-fleets/-stacks/-sessions output, CreateFleet or
     /// UpdateFleet requests (CLI JSON or CloudTrail), CloudTrail events, CloudFormation/SAM
-    /// templates. A directory is walked; `-` reads standard input.
+    /// templates. A directory is walked (`.json`, `.yaml`, `.yml`, `.template`; links
+    /// are followed, but each directory and file is read once; FIFOs, sockets and
+    /// devices are skipped with a note); `-` reads standard input. One input may be at
+    /// most 256 MiB.
     ///
     /// Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for usage or
     /// input errors.
@@ -63,6 +69,21 @@ impl std::str::FromStr for FailOn {
             .map(|s| FailOn(Some(s)))
             .map_err(|e| format!("{e}, or never"))
     }
+}
+
+/// Prints a command's error on standard error, once: a cause is added only when the
+/// message does not already say it (an error that shows its source would otherwise
+/// print `X: X`), and input-derived text is escaped for the terminal.
+pub fn print_error(error: &anyhow::Error) {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    eprintln!("streamwarden: {}", escape_lines(&message));
 }
 
 /// A single-threaded runtime for the commands that call AWS, or exit status 2.

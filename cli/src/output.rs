@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use streamwarden::report::{Report, render_json, render_sarif, render_text};
+use streamwarden::report::{Report, render_text, write_json, write_sarif};
+use streamwarden::terminal::Escaped;
 
 #[derive(Args)]
 pub struct OutputArgs {
@@ -56,18 +57,18 @@ impl OutputArgs {
     pub fn emit(&self, mut report: Report) -> anyhow::Result<ExitCode> {
         report.sort();
         let failed = report.fails(self.fail_on.0);
-        let mut stdout = std::io::stdout().lock();
+        // Written as produced: no whole rendering is held as one string, and SARIF
+        // results are made one at a time.
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         match self.format {
-            Format::Json => writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&render_json(&report, self.fail_on.0))?
-            )?,
-            Format::Sarif => writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&render_sarif(&report))?
-            )?,
+            Format::Json => {
+                write_json(&report, self.fail_on.0, &mut stdout)?;
+                writeln!(stdout)?;
+            }
+            Format::Sarif => {
+                write_sarif(&report, &mut stdout)?;
+                writeln!(stdout)?;
+            }
             Format::Text => {
                 let color = match self.color {
                     Color::Always => true,
@@ -79,10 +80,11 @@ impl OutputArgs {
                 write!(stdout, "{}", render_text(&report, color))?;
             }
         }
+        stdout.flush()?;
         if !report.errors.is_empty() {
             if !matches!(self.format, Format::Text) {
                 for e in &report.errors {
-                    eprintln!("streamwarden: error: {}", e.message);
+                    eprintln!("streamwarden: error: {}", Escaped(&e.message));
                 }
             }
             return Ok(ExitCode::from(2));

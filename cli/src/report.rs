@@ -1,8 +1,8 @@
 //! `streamwarden report`: the compliance digest, from the table, as text, JSON or one
 //! self-contained HTML page.
 
-use crate::sessions::parse_time;
-use anyhow::bail;
+use crate::time_arg::parse_time;
+use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
@@ -59,13 +59,13 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             match written {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("streamwarden: {e}");
+                    eprintln!("streamwarden: {}", streamwarden::terminal::escape(&e));
                     ExitCode::from(2)
                 }
             }
         }
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }
@@ -74,7 +74,12 @@ pub fn run(args: &ReportArgs) -> ExitCode {
 async fn report(args: &ReportArgs) -> anyhow::Result<String> {
     let now = Utc::now();
     let until = args.until.unwrap_or(now);
-    let since = args.since.unwrap_or(until - Duration::hours(24));
+    let since = match args.since {
+        Some(since) => since,
+        None => until
+            .checked_sub_signed(Duration::hours(24))
+            .context("--until is too close to the start of the calendar")?,
+    };
     if since > until {
         bail!("--since ({since}) is after --until ({until})");
     }

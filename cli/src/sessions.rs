@@ -1,14 +1,16 @@
 //! `streamwarden sessions`: who used which fleet, when, from the session recorder's
 //! table.
 
+use crate::time_arg::parse_time;
 use anyhow::{Context, bail};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::process::ExitCode;
 use streamwarden::aws::Aws;
 use streamwarden::store::sessions::SessionRecord;
 use streamwarden::store::{SessionQuery, SessionStore, SessionsOf};
+use streamwarden::terminal::escape;
 
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("of").required(true).args(["user", "fleet", "instance"])))]
@@ -48,41 +50,6 @@ enum Format {
     Csv,
 }
 
-/// RFC 3339, a date (midnight UTC), or an age such as `30m`, `12h`, `7d`.
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    parse_time_at(s, Utc::now())
-}
-
-fn parse_time_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
-    }
-    let unit = s.chars().last().unwrap_or(' ');
-    if let Ok(n) = s[..s.len().saturating_sub(1)].parse::<i64>()
-        && n >= 0
-    {
-        let age = match unit {
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
-            _ => return Err(time_error(s)),
-        };
-        return Ok(now - age);
-    }
-    Err(time_error(s))
-}
-
-fn time_error(s: &str) -> String {
-    format!(
-        "{s:?} is not a time: use RFC 3339 (2026-11-27T08:00:00Z), a date (2026-11-27) or an age (30m, 12h, 7d)"
-    )
-}
-
 pub fn run(args: &SessionsArgs) -> ExitCode {
     let runtime = match crate::runtime() {
         Ok(runtime) => runtime,
@@ -94,7 +61,7 @@ pub fn run(args: &SessionsArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("streamwarden: {e:#}");
+            crate::print_error(&e);
             ExitCode::from(2)
         }
     }
@@ -286,6 +253,7 @@ fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
             until.map_or("now".to_owned(), short)
         ),
     };
+    let what = escape(&what);
     let mut out = format!(
         "{} of {what}{range} (times UTC)\n",
         match records.len() {
@@ -324,6 +292,8 @@ fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
                 ),
             ]
         })
+        // Names and IDs come from the table, written from AppStream's answers.
+        .map(|row| row.map(|cell| escape(&cell).into_owned()))
         .collect();
     let header = [
         "STARTED",
@@ -374,41 +344,6 @@ fn minutes(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn times_are_rfc3339_dates_or_ages() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
-        let t = |s| parse_time_at(s, now);
-        assert_eq!(
-            t("2026-11-27T08:00:00Z").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("2026-11-27T09:00:00+01:00").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("2026-11-20").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("12h").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("7d").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap()
-        );
-        assert_eq!(
-            t("30m").unwrap(),
-            Utc.with_ymd_and_hms(2026, 11, 27, 11, 30, 0).unwrap()
-        );
-        for bad in ["yesterday", "12x", "-3d", "", "2026-13-01"] {
-            let e = t(bad).unwrap_err();
-            assert!(e.contains("is not a time"), "{bad}: {e}");
-        }
-    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

@@ -53,6 +53,21 @@ pub enum InputError {
         source: serde_norway::Error,
     },
 
+    #[error(
+        "{location}: CloudFormation does not support YAML aliases or merge keys; write the \
+         value out in full"
+    )]
+    YamlAlias { location: Location },
+
+    #[error("{location}: nested more than {limit} levels deep; no AppStream document is")]
+    TooDeep { location: Location, limit: usize },
+
+    #[error(
+        "{location}: the document mixes {kinds}; check them as separate files, so nothing \
+         is left unread"
+    )]
+    MixedKinds { location: Location, kinds: String },
+
     #[error("{location}: expected {expected}, found {found}")]
     WrongType {
         location: Location,
@@ -81,6 +96,18 @@ pub enum InputError {
     )]
     Unrecognised { location: Location, keys: String },
 
+    #[error(
+        "{location}: larger than {limit_mib} MiB, the most one input may be; split it (one \
+         region or account per file)"
+    )]
+    TooLarge { location: Location, limit_mib: u64 },
+
+    #[error("{location}: {what}, not a file to read")]
+    NotAFile {
+        location: Location,
+        what: &'static str,
+    },
+
     #[error("{location}: cannot read: {source}")]
     Io {
         location: Location,
@@ -89,10 +116,10 @@ pub enum InputError {
     },
 }
 
-impl InputError {
-    /// Where the problem is.
-    pub fn location(&self) -> &Location {
-        match self {
+/// The location of any [`InputError`], shared or mutable by the binding mode of `$e`.
+macro_rules! location_of {
+    ($e:expr) => {
+        match $e {
             InputError::Empty(location) => location,
             InputError::Json { location, .. }
             | InputError::Yaml { location, .. }
@@ -100,8 +127,25 @@ impl InputError {
             | InputError::Missing { location, .. }
             | InputError::UnknownValue { location, .. }
             | InputError::Unrecognised { location, .. }
+            | InputError::TooLarge { location, .. }
+            | InputError::YamlAlias { location }
+            | InputError::MixedKinds { location, .. }
+            | InputError::TooDeep { location, .. }
+            | InputError::NotAFile { location, .. }
             | InputError::Io { location, .. } => location,
         }
+    };
+}
+
+impl InputError {
+    /// Where the problem is.
+    pub fn location(&self) -> &Location {
+        location_of!(self)
+    }
+
+    /// Where the problem is, to add a position found later.
+    pub fn location_mut(&mut self) -> &mut Location {
+        location_of!(self)
     }
 }
 

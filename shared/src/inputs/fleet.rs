@@ -41,6 +41,7 @@ pub fn read_fleet(
         })
     })?;
     fleet.compute_capacity = node.attr("ComputeCapacity", "ComputeCapacity", |n| {
+        let n = n.object()?;
         Ok(ComputeCapacity {
             desired_instances: n
                 .attr_int("DesiredInstances", "ComputeCapacity.DesiredInstances")?,
@@ -60,6 +61,7 @@ pub fn read_fleet(
     )?;
     fleet.state = node.get("State").map(|n| n.string()).transpose()?;
     fleet.vpc_config = node.attr("VpcConfig", "VpcConfig", |n| {
+        let n = n.object()?;
         Ok(VpcConfig {
             subnet_ids: n.attr_strings("SubnetIds", "VpcConfig.SubnetIds")?,
             security_group_ids: n.attr_strings("SecurityGroupIds", "VpcConfig.SecurityGroupIds")?,
@@ -77,6 +79,7 @@ pub fn read_fleet(
     fleet.enable_default_internet_access =
         node.attr_bool("EnableDefaultInternetAccess", "EnableDefaultInternetAccess")?;
     fleet.domain_join_info = node.attr("DomainJoinInfo", "DomainJoinInfo", |n| {
+        let n = n.object()?;
         Ok(DomainJoinInfo {
             directory_name: n.attr_string("DirectoryName", "DomainJoinInfo.DirectoryName")?,
             organizational_unit_distinguished_name: n.attr_string(
@@ -94,6 +97,7 @@ pub fn read_fleet(
         node.attr_strings("UsbDeviceFilterStrings", "UsbDeviceFilterStrings")?;
     fleet.session_script_s3_location =
         node.attr("SessionScriptS3Location", "SessionScriptS3Location", |n| {
+            let n = n.object()?;
             let bucket = n.get("S3Bucket").map(|b| b.string()).transpose()?;
             let key = n.get("S3Key").map(|k| k.string()).transpose()?;
             Ok(format!(
@@ -116,6 +120,7 @@ pub fn read_fleet(
 }
 
 fn read_status(node: &Node<'_>) -> Result<ComputeCapacityStatus, InputError> {
+    let node = node.object()?;
     let int = |key: &str| node.get(key).map(|n| n.int()).transpose();
     Ok(ComputeCapacityStatus {
         desired: int("Desired")?,
@@ -141,6 +146,7 @@ pub fn read_tags(node: &Node<'_>) -> Result<Attr<BTreeMap<String, String>>, Inpu
         let mut map = BTreeMap::new();
         if tags.value.is_array() {
             for item in tags.items()? {
+                let item = item.object()?;
                 let key = item
                     .get("Key")
                     .ok_or_else(|| InputError::Missing {

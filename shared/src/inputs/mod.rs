@@ -5,11 +5,13 @@
 //! EventBridge events and log files, and CloudFormation / SAM templates (YAML or JSON).
 
 mod fleet;
+mod json_lines;
 mod node;
 mod session;
 mod stack;
 mod template;
 pub mod time;
+mod yaml_scan;
 
 pub use fleet::read_fleet;
 pub use node::{Mode, Node};
@@ -20,7 +22,7 @@ use crate::error::{InputError, Location};
 use crate::finding::Source;
 use crate::model::{Attr, Fleet, Origin, Session, Stack, UnreadReason};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// What kind of document a file held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,12 +141,7 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
     if trimmed.is_empty() {
         return Err(InputError::Empty(location()));
     }
-    let lower = file.to_ascii_lowercase();
-    let yaml_by_name = [".yaml", ".yml", ".template"]
-        .iter()
-        .any(|ext| lower.ends_with(ext));
-    let json_like = trimmed.starts_with('{') || trimmed.starts_with('[');
-    if json_like && !yaml_by_name || lower.ends_with(".json") {
+    if is_json(file, trimmed) {
         serde_json::from_str(trimmed).map_err(|source| InputError::Json {
             location: Location {
                 line: Some(to_u32(source.line() + leading_lines(text))),
@@ -154,7 +151,27 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
             source,
         })
     } else {
-        template::yaml_to_json(trimmed).map_err(|source| InputError::Yaml {
+        let scan = yaml_scan::scan(trimmed, MAX_DEPTH);
+        let at = |offset: usize| Location {
+            line: Some(to_u32(
+                leading_lines(text) + 1 + trimmed[..offset].matches('\n').count(),
+            )),
+            column: Some(to_u32(
+                trimmed[..offset]
+                    .rsplit('\n')
+                    .next()
+                    .map_or(0, |l| l.chars().count())
+                    + 1,
+            )),
+            ..location()
+        };
+        if let Some(offset) = scan.too_deep {
+            return Err(InputError::TooDeep {
+                location: at(offset),
+                limit: MAX_DEPTH,
+            });
+        }
+        let value = template::yaml_to_json(trimmed).map_err(|source| InputError::Yaml {
             location: Location {
                 line: source
                     .location()
@@ -163,8 +180,30 @@ pub fn parse_text(file: &str, text: &str) -> Result<Value, InputError> {
                 ..location()
             },
             source,
-        })
+        })?;
+        match scan.alias {
+            Some(offset) if template::is_template(&value) => Err(InputError::YamlAlias {
+                location: at(offset),
+            }),
+            _ => Ok(value),
+        }
     }
+}
+
+/// How deeply YAML flow collections may nest: the YAML reader refuses more than 128
+/// levels, as the JSON reader does, but only after libyaml has scanned them, in time
+/// quadratic in the depth. No AppStream document comes near.
+const MAX_DEPTH: usize = 128;
+
+/// Whether `trimmed` (the text of `file`) is read as JSON: by extension, else by its
+/// first character.
+fn is_json(file: &str, trimmed: &str) -> bool {
+    let lower = file.to_ascii_lowercase();
+    let yaml_by_name = [".yaml", ".yml", ".template"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    let json_like = trimmed.starts_with('{') || trimmed.starts_with('[');
+    json_like && !yaml_by_name || lower.ends_with(".json")
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -181,6 +220,49 @@ fn leading_lines(text: &str) -> usize {
 /// Reads one document. Fatal problems (syntax, an unrecognised shape) are an `Err`;
 /// a resource that cannot be read lands in [`Document::errors`] and the rest go on.
 pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
+    let mut result = read_value(file, text);
+    if is_json(file, text.trim_start_matches('\u{feff}').trim()) {
+        let errors: Vec<&mut InputError> = match &mut result {
+            Ok(doc) => doc.errors.iter_mut().collect(),
+            Err(e) => vec![e],
+        };
+        add_json_positions(text, errors);
+    }
+    result
+}
+
+/// Gives errors found after parsing (a wrong type, an unknown value) the line and
+/// column of their pointer, in one pass over the text.
+fn add_json_positions(text: &str, mut errors: Vec<&mut InputError>) {
+    let pointers: Vec<String> = errors
+        .iter()
+        .filter(|e| e.location().line.is_none())
+        .filter_map(|e| e.location().pointer.clone())
+        .map(|p| if p == "/" { String::new() } else { p })
+        .collect();
+    if pointers.is_empty() {
+        return;
+    }
+    let wanted: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let found = json_lines::positions(text, &wanted);
+    for e in &mut errors {
+        let location = e.location_mut();
+        if location.line.is_some() {
+            continue;
+        }
+        let pointer = match location.pointer.as_deref() {
+            Some("/") => "",
+            Some(p) => p,
+            None => continue,
+        };
+        if let Some(&(line, column)) = found.get(pointer) {
+            location.line = Some(line);
+            location.column = Some(column);
+        }
+    }
+}
+
+fn read_value(file: &str, text: &str) -> Result<Document, InputError> {
     let value = parse_text(file, text)?;
     let mode = if template::is_template(&value) {
         Mode::Template
@@ -192,6 +274,7 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
         return Err(root.wrong_type("a JSON or YAML object"));
     }
     let has = |key: &str| root.get(key).is_some();
+    check_one_kind(&root)?;
 
     let mut doc;
     if mode == Mode::Template {
@@ -200,7 +283,10 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
     } else if has("Records") || has("detail") || has("eventName") {
         doc = Document::new(DocumentKind::CloudTrail);
         read_cloudtrail(&root, &mut doc)?;
-    } else if has("Fleets") || has("Stacks") || has("Sessions") || has("Fleet") || has("Stack") {
+    } else if ["Fleets", "Stacks", "Sessions", "Fleet", "Stack"]
+        .iter()
+        .any(|k| root.member(k).is_some())
+    {
         doc = Document::new(DocumentKind::DescribeOutput);
         read_describe(&root, text, &mut doc)?;
     } else if FLEET_KEYS.iter().any(|k| has(k)) || deletes_fleet_attributes(&root) {
@@ -230,6 +316,47 @@ pub fn read_document(file: &str, text: &str) -> Result<Document, InputError> {
         });
     }
     Ok(doc)
+}
+
+/// The keys that make a document CloudTrail or describe output (matched as
+/// [`Node::member`] does); a template is told by [`template::is_template`].
+const KINDS: &[(&str, &[&str])] = &[
+    ("CloudTrail", &["Records", "detail", "eventName"]),
+    (
+        "describe output",
+        &["Fleets", "Stacks", "Sessions", "Fleet", "Stack"],
+    ),
+];
+
+/// A document with the keys of two kinds (describe output beside CloudTrail `Records`,
+/// or template `Resources`) would be read as one kind and the rest dropped unread: it
+/// is refused, naming both. A key counts even when `null`.
+fn check_one_kind(root: &Node<'_>) -> Result<(), InputError> {
+    let mut found = Vec::new();
+    if template::is_template(root.value) {
+        let keys: Vec<&str> = ["Resources", "AWSTemplateFormatVersion"]
+            .into_iter()
+            .filter(|k| root.value.get(k).is_some())
+            .collect();
+        found.push(format!("a CloudFormation template ({})", keys.join(", ")));
+    }
+    for (kind, keys) in KINDS {
+        let present: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| root.member(k).is_some())
+            .collect();
+        if !present.is_empty() {
+            found.push(format!("{kind} ({})", present.join(", ")));
+        }
+    }
+    if found.len() > 1 {
+        return Err(InputError::MixedKinds {
+            location: root.location(),
+            kinds: found.join(" and "),
+        });
+    }
+    Ok(())
 }
 
 /// A delete-only UpdateFleet: `AttributesToDelete` naming fleet attributes.
@@ -272,30 +399,39 @@ fn source_of(node: &Node<'_>) -> Source {
 }
 
 fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), InputError> {
+    // `{"Fleets": null}` is a null where a list belongs, not an empty list.
     let list = |key: &str| -> Result<Vec<Node<'_>>, InputError> {
-        match root.get(key) {
+        match root.member(key) {
             Some(node) => node.items(),
             None => Ok(Vec::new()),
         }
     };
-    let lines = name_lines(text);
+    let mut lines = name_lines(text);
+    // Resources of one name take that name's lines in document order, so two fleets
+    // called the same each keep their own line.
+    let mut line_of = |section: Section, node: &Node<'_>| {
+        let name = node.get("Name")?.value.as_str()?;
+        lines.get_mut(&section)?.get_mut(name)?.pop_front()
+    };
     let mut fleets = list("Fleets")?;
-    fleets.extend(root.get("Fleet"));
+    fleets.extend(root.member("Fleet"));
     for node in fleets {
+        let line = line_of(Section::Fleets, &node);
         match read_fleet(&node, Origin::Described, source_of(&node), None) {
             Ok(mut fleet) => {
-                fleet.source.line = lines.get(&(Section::Fleets, fleet.name.as_str())).copied();
+                fleet.source.line = line;
                 doc.fleets.push(fleet);
             }
             Err(e) => doc.errors.push(e),
         }
     }
     let mut stacks = list("Stacks")?;
-    stacks.extend(root.get("Stack"));
+    stacks.extend(root.member("Stack"));
     for node in stacks {
+        let line = line_of(Section::Stacks, &node);
         match read_stack(&node, Origin::Described, source_of(&node), None) {
             Ok(mut stack) => {
-                stack.source.line = lines.get(&(Section::Stacks, stack.name.as_str())).copied();
+                stack.source.line = line;
                 doc.stacks.push(stack);
             }
             Err(e) => doc.errors.push(e),
@@ -318,9 +454,10 @@ enum Section {
     Other,
 }
 
-/// The line of each `"Name": "<value>"` of a describe document, per section (a stack
-/// and a fleet often share a name), found in one pass so large outputs stay linear.
-fn name_lines(text: &str) -> HashMap<(Section, &str), usize> {
+/// The lines of each `"Name": "<value>"` of a describe document, per section (a stack
+/// and a fleet often share a name), in order, found in one pass so large outputs stay
+/// linear.
+fn name_lines(text: &str) -> HashMap<Section, HashMap<&str, VecDeque<usize>>> {
     let mut lines = HashMap::new();
     let bytes = text.as_bytes();
     let mut section = Section::Other;
@@ -360,7 +497,12 @@ fn name_lines(text: &str) -> HashMap<(Section, &str), usize> {
                         end += 1;
                     }
                     if let Some(value) = text.get(start..end) {
-                        lines.entry((section, value)).or_insert(line);
+                        lines
+                            .entry(section)
+                            .or_insert_with(HashMap::new)
+                            .entry(value)
+                            .or_insert_with(VecDeque::new)
+                            .push_back(line);
                     }
                 }
                 i += 6;

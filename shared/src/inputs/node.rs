@@ -88,14 +88,26 @@ impl<'a> Node<'a> {
     /// The member `key`, matched exactly first, then ignoring ASCII case (so `Name`,
     /// `name` and `NAME` all match). A JSON `null` counts as absent.
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        self.member(key).filter(|n| !n.value.is_null())
+    }
+
+    /// The member `key` as [`Node::get`] matches it, even when it is `null`.
+    pub fn member(&self, key: &str) -> Option<Node<'a>> {
         let map = self.value.as_object()?;
         let (k, v) = map
             .get_key_value(key)
             .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))?;
-        if v.is_null() {
-            return None;
-        }
         Some(self.child(k, v))
+    }
+
+    /// This node, if it is an object: a structure given as a string or a number is an
+    /// error, never an empty structure.
+    pub fn object(&self) -> Result<&Self, InputError> {
+        if self.value.is_object() {
+            Ok(self)
+        } else {
+            Err(self.wrong_type("an object"))
+        }
     }
 
     /// The elements of an array.
@@ -144,6 +156,7 @@ impl<'a> Node<'a> {
         list.items()?
             .iter()
             .map(|e| {
+                let e = e.object()?;
                 let code = e.get("ErrorCode").map(|c| c.string()).transpose()?;
                 let message = e.get("ErrorMessage").map(|m| m.string()).transpose()?;
                 Ok((code.unwrap_or_else(|| "UNKNOWN".to_owned()), message))

@@ -7,6 +7,9 @@ use crate::finding::Source;
 use crate::model::Session;
 
 pub fn read_session(node: &Node<'_>, source: Source) -> Result<Session, InputError> {
+    if !node.value.is_object() {
+        return Err(node.wrong_type("a session object"));
+    }
     let required = |key: &'static str| -> Result<String, InputError> {
         node.get(key)
             .ok_or_else(|| InputError::Missing {

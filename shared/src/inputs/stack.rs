@@ -23,6 +23,7 @@ pub fn read_stack(
         n.items()?
             .iter()
             .map(|item| {
+                let item = item.object()?;
                 let action = item
                     .get("Action")
                     .ok_or_else(|| InputError::Missing {
@@ -41,6 +42,7 @@ pub fn read_stack(
         n.items()?
             .iter()
             .map(|item| {
+                let item = item.object()?;
                 Ok(AccessEndpoint {
                     endpoint_type: item
                         .attr_string("EndpointType", "AccessEndpoints.EndpointType")?,

@@ -7,8 +7,13 @@ use super::{Document, Note, read_fleet, read_stack};
 use crate::error::InputError;
 use crate::finding::Source;
 use crate::model::Origin;
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
-use serde_norway::Value as Yaml;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::fmt;
 
 /// A template has `Resources` (or names a template format version).
 pub fn is_template(value: &Value) -> bool {
@@ -17,54 +22,138 @@ pub fn is_template(value: &Value) -> bool {
 }
 
 /// Parses YAML into the JSON value model, converting CloudFormation short-form tags.
+///
+/// Aliases are expanded as the YAML is read, so the values built are counted: a
+/// document may hold at most one value per byte of its text (no YAML without aliases
+/// holds more), which bounds an alias bomb to the size of its text.
 pub fn yaml_to_json(text: &str) -> Result<Value, serde_norway::Error> {
-    let yaml: Yaml = serde_norway::from_str(text)?;
-    Ok(convert(yaml))
+    let budget = Cell::new(text.len().saturating_add(1024));
+    NodeSeed { budget: &budget }.deserialize(serde_norway::Deserializer::from_str(text))
 }
 
-fn convert(yaml: Yaml) -> Value {
-    match yaml {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                n.as_f64()
-                    .and_then(Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
+/// Reads one YAML node into a JSON value, spending one unit of the budget per value.
+#[derive(Clone, Copy)]
+struct NodeSeed<'b> {
+    budget: &'b Cell<usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl NodeSeed<'_> {
+    fn spend<E: de::Error>(self) -> Result<(), E> {
+        match self.budget.get().checked_sub(1) {
+            Some(left) => {
+                self.budget.set(left);
+                Ok(())
             }
-        }
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => Value::Array(items.into_iter().map(convert).collect()),
-        Yaml::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (key_string(k), convert(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        Yaml::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let key = match name {
-                "Ref" | "Condition" => name.to_owned(),
-                _ => format!("Fn::{name}"),
-            };
-            let mut map = Map::new();
-            map.insert(key, convert(tagged.value));
-            Value::Object(map)
+            None => Err(E::custom(
+                "aliases expand to more values than the document has bytes; \
+                 write the values out (CloudFormation does not support aliases)",
+            )),
         }
     }
 }
 
-fn key_string(key: Yaml) -> String {
+impl<'de> Visitor<'de> for NodeSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.spend()?;
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.spend()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.spend()?;
+        let mut object = Map::new();
+        while let Some(key) = map.next_key_seed(self)? {
+            let key = key_string(key);
+            let value = map.next_value_seed(self)?;
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate entry with key {key:?}"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+
+    /// A tagged node: CloudFormation's short forms (`!Ref X`) become their long forms.
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, value) = data.variant::<String>()?;
+        let value = value.newtype_variant_seed(self)?;
+        let name = tag.trim_start_matches('!');
+        let key = match name {
+            "Ref" | "Condition" => name.to_owned(),
+            _ => format!("Fn::{name}"),
+        };
+        let mut map = Map::new();
+        map.insert(key, value);
+        Ok(Value::Object(map))
+    }
+}
+
+fn key_string(key: Value) -> String {
     match key {
-        Yaml::String(s) => s,
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Number(n) => n.to_string(),
-        Yaml::Null => "null".to_owned(),
-        other => format!("{other:?}"),
+        Value::String(s) => s,
+        other => other.to_string(),
     }
 }
 
@@ -78,6 +167,7 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
         return Ok(());
     };
     let mut found = 0;
+    let lines = key_lines(text);
     for (logical_id, resource) in resources.entries()? {
         let kind = resource
             .get("Type")
@@ -90,7 +180,7 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
         found += 1;
         let source = Source {
             file: root.file.to_owned(),
-            line: line_of_key(text, logical_id),
+            line: lines.get(logical_id).copied(),
             pointer: Some(resource.pointer.clone()),
         };
         let Some(properties) = resource.get("Properties") else {
@@ -137,15 +227,23 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
     Ok(())
 }
 
-/// The line where a template resource's logical ID is declared (YAML `Id:` or JSON `"Id":`).
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let yaml = format!("{key}:");
-    let json = format!("\"{key}\"");
-    text.lines()
-        .position(|line| {
-            let t = line.trim_start();
-            t.starts_with(&yaml)
-                || (t.starts_with(&json) && t[json.len()..].trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
+/// The line of the first declaration of each key in a template, found in one pass:
+/// YAML `Key:` or JSON `"Key":` at the start of a line. Looking each resource's logical
+/// ID up by scanning the text took time quadratic in the template (5,000 fleets: 11 to
+/// 21 s in a release build).
+fn key_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let key = match t.strip_prefix('"') {
+            Some(quoted) => quoted
+                .split_once('"')
+                .and_then(|(key, rest)| rest.trim_start().starts_with(':').then_some(key)),
+            None => t.split_once(':').map(|(key, _)| key),
+        };
+        if let Some(key) = key.filter(|k| !k.is_empty()) {
+            lines.entry(key).or_insert(i + 1);
+        }
+    }
+    lines
 }

@@ -3,7 +3,9 @@
 
 use super::Report;
 use crate::finding::Severity;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
+use std::io::Write;
 
 fn location_json(location: &crate::error::Location) -> Value {
     let mut map = Map::new();
@@ -22,37 +24,83 @@ fn location_json(location: &crate::error::Location) -> Value {
 
 /// Renders the report; `fail_on` is echoed in the summary with the verdict.
 pub fn render_json(report: &Report, fail_on: Option<Severity>) -> Value {
+    serde_json::to_value(JsonReport { report, fail_on }).unwrap_or_default()
+}
+
+/// Writes the report as [`render_json`] would print it, pretty, straight from the
+/// report: findings are serialized as they are written, never copied into one value.
+pub fn write_json(
+    report: &Report,
+    fail_on: Option<Severity>,
+    out: impl Write,
+) -> serde_json::Result<()> {
+    JsonReport { report, fail_on }.serialize(&mut serde_json::Serializer::pretty(out))
+}
+
+struct JsonReport<'a> {
+    report: &'a Report,
+    fail_on: Option<Severity>,
+}
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let problems = |items: Vec<(&crate::error::Location, &str)>| -> Vec<Value> {
+            items
+                .into_iter()
+                .map(|(location, message)| {
+                    json!({"location": location_json(location), "message": message})
+                })
+                .collect()
+        };
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("findings", &report.findings)?;
+        map.serialize_entry("unresolved", &report.unresolved)?;
+        map.serialize_entry("exempted", &report.exempted)?;
+        map.serialize_entry(
+            "errors",
+            &problems(
+                report
+                    .errors
+                    .iter()
+                    .map(|e| (&e.location, e.message.as_str()))
+                    .collect(),
+            ),
+        )?;
+        map.serialize_entry(
+            "notes",
+            &problems(
+                report
+                    .notes
+                    .iter()
+                    .map(|n| (&n.location, n.message.as_str()))
+                    .collect(),
+            ),
+        )?;
+        map.serialize_entry("summary", &summary(report, self.fail_on))?;
+        map.end()
+    }
+}
+
+fn summary(report: &Report, fail_on: Option<Severity>) -> Value {
     let by_severity: Map<String, Value> = report
         .by_severity()
         .into_iter()
         .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
         .collect();
     json!({
-        "findings": report.findings,
-        "unresolved": report.unresolved,
-        "exempted": report.exempted,
-        "errors": report.errors.iter().map(|e| json!({
-            "location": location_json(&e.location),
-            "message": e.message,
-        })).collect::<Vec<_>>(),
-        "notes": report.notes.iter().map(|n| json!({
-            "location": location_json(&n.location),
-            "message": n.message,
-        })).collect::<Vec<_>>(),
-        "summary": {
-            "files": report.files,
-            "fleets": report.fleets,
-            "stacks": report.stacks,
-            "sessions": report.sessions,
-            "findings": report.findings.len(),
-            "by_severity": by_severity,
-            "resources_with_findings": report.resources_with_findings(),
-            "unresolved": report.unresolved.len(),
-            "exempted": report.exempted.len(),
-            "errors": report.errors.len(),
-            "policy": report.policy,
-            "fail_on": fail_on.map_or("never", Severity::as_str),
-            "failed": report.fails(fail_on),
-        }
+        "files": report.files,
+        "fleets": report.fleets,
+        "stacks": report.stacks,
+        "sessions": report.sessions,
+        "findings": report.findings.len(),
+        "by_severity": by_severity,
+        "resources_with_findings": report.resources_with_findings(),
+        "unresolved": report.unresolved.len(),
+        "exempted": report.exempted.len(),
+        "errors": report.errors.len(),
+        "policy": report.policy,
+        "fail_on": fail_on.map_or("never", Severity::as_str),
+        "failed": report.fails(fail_on),
     })
 }

@@ -5,8 +5,8 @@ mod json;
 mod sarif;
 mod text;
 
-pub use json::render_json;
-pub use sarif::render_sarif;
+pub use json::{render_json, write_json};
+pub use sarif::{render_sarif, write_sarif};
 pub use text::render_text;
 
 use crate::error::{InputError, Location};
@@ -95,11 +95,13 @@ impl Report {
     /// order, so output is stable and grouped.
     pub fn sort(&mut self) {
         let rank = |id: &str| index_of(id).unwrap_or(usize::MAX);
+        // The pointer keeps two resources of one name apart (each with its own header).
         self.findings.sort_by(|a, b| {
             (
                 &a.source.file,
                 a.resource_type,
                 &a.resource,
+                &a.source.pointer,
                 Reverse(a.severity),
                 rank(a.rule_id),
             )
@@ -107,6 +109,7 @@ impl Report {
                     &b.source.file,
                     b.resource_type,
                     &b.resource,
+                    &b.source.pointer,
                     Reverse(b.severity),
                     rank(b.rule_id),
                 ))
@@ -162,10 +165,24 @@ impl Report {
 
     /// Distinct resources with at least one finding.
     pub fn resources_with_findings(&self) -> usize {
-        let mut seen: Vec<(&str, ResourceType, &str)> = self
+        self.resources_with_findings_of(None)
+    }
+
+    /// Distinct resources of one type (or of any, for `None`) with at least one finding.
+    /// Two resources of one name in one file are told apart by their pointer.
+    pub fn resources_with_findings_of(&self, of: Option<ResourceType>) -> usize {
+        let mut seen: Vec<(&str, ResourceType, &str, Option<&str>)> = self
             .findings
             .iter()
-            .map(|f| (f.source.file.as_str(), f.resource_type, f.resource.as_str()))
+            .filter(|f| of.is_none_or(|t| f.resource_type == t))
+            .map(|f| {
+                (
+                    f.source.file.as_str(),
+                    f.resource_type,
+                    f.resource.as_str(),
+                    f.source.pointer.as_deref(),
+                )
+            })
             .collect();
         seen.sort();
         seen.dedup();

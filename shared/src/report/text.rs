@@ -1,7 +1,10 @@
 //! Terminal text: findings grouped by resource, colour only when asked (on a TTY).
+//! Every string from input (names, files, keys, messages quoting values) is escaped
+//! (see [`crate::terminal`]) before our own colour codes are added.
 
 use super::Report;
 use crate::finding::{ResourceType, Severity};
+use crate::terminal::{Escaped, escape};
 
 /// Appends one formatted line (writing to a `String` cannot fail).
 macro_rules! push_line {
@@ -40,9 +43,14 @@ impl Style {
 pub fn render_text(report: &Report, color: bool) -> String {
     let style = Style { color };
     let mut out = String::new();
-    let mut current: Option<(&str, ResourceType, &str)> = None;
+    let mut current: Option<(&str, ResourceType, &str, Option<&str>)> = None;
     for f in &report.findings {
-        let key = (f.source.file.as_str(), f.resource_type, f.resource.as_str());
+        let key = (
+            f.source.file.as_str(),
+            f.resource_type,
+            f.resource.as_str(),
+            f.source.pointer.as_deref(),
+        );
         if current != Some(key) {
             if current.is_some() {
                 out.push('\n');
@@ -52,8 +60,8 @@ pub fn render_text(report: &Report, color: bool) -> String {
                 out,
                 "{} {}  ({})",
                 f.resource_type.as_str(),
-                style.paint("1", &f.resource),
-                f.source
+                style.paint("1", &escape(&f.resource)),
+                Escaped(&f.source.to_string())
             );
         }
         push_line!(
@@ -61,10 +69,10 @@ pub fn render_text(report: &Report, color: bool) -> String {
             "  {} {}  {}",
             style.severity(f.severity),
             f.rule_id,
-            f.message
+            Escaped(&f.message)
         );
         if let Some(note) = &f.note {
-            push_line!(out, "           note: {note}");
+            push_line!(out, "           note: {}", Escaped(note));
         }
         push_line!(
             out,
@@ -80,9 +88,9 @@ pub fn render_text(report: &Report, color: bool) -> String {
                 out,
                 "  ? {} {}  {}  {}",
                 u.resource_type.as_str(),
-                u.resource,
+                Escaped(&u.resource),
                 u.rule_id,
-                u.reason
+                Escaped(&u.reason)
             );
         }
     }
@@ -98,24 +106,34 @@ pub fn render_text(report: &Report, color: bool) -> String {
                 out,
                 "  ~ {} {}  {}  by {}{}: {}",
                 e.finding.resource_type.as_str(),
-                e.finding.resource,
+                Escaped(&e.finding.resource),
                 e.finding.rule_id,
                 e.exemption.by,
                 until,
-                e.exemption.reason
+                Escaped(&e.exemption.reason)
             );
         }
     }
     if !report.notes.is_empty() {
         push_line!(out, "\nNotes:");
         for n in &report.notes {
-            push_line!(out, "  - {}: {}", n.location, n.message);
+            push_line!(
+                out,
+                "  - {}: {}",
+                Escaped(&n.location.to_string()),
+                Escaped(&n.message)
+            );
         }
     }
     if !report.errors.is_empty() {
         push_line!(out, "\nErrors:");
         for e in &report.errors {
-            push_line!(out, "  {} {}", style.paint("1;31", "error:"), e.message);
+            push_line!(
+                out,
+                "  {} {}",
+                style.paint("1;31", "error:"),
+                Escaped(&e.message)
+            );
         }
     }
     let counts: Vec<String> = report
@@ -129,7 +147,7 @@ pub fn render_text(report: &Report, color: bool) -> String {
     }
     push_line!(
         out,
-        "{} finding{}{} on {} of {} fleet{} and {} stack{}; {} waived, {} not evaluated, {} error{}",
+        "{} finding{}{} on {} of {} fleet{} and {} of {} stack{}; {} waived, {} not evaluated, {} error{}",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         if counts.is_empty() {
@@ -137,9 +155,10 @@ pub fn render_text(report: &Report, color: bool) -> String {
         } else {
             format!(" ({})", counts.join(", "))
         },
-        report.resources_with_findings(),
+        report.resources_with_findings_of(Some(ResourceType::Fleet)),
         report.fleets,
         if report.fleets == 1 { "" } else { "s" },
+        report.resources_with_findings_of(Some(ResourceType::Stack)),
         report.stacks,
         if report.stacks == 1 { "" } else { "s" },
         report.exempted.len(),
