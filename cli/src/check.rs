@@ -42,7 +42,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     for path in &args.paths {
         if path == "-" {
             match read_stdin() {
-                Ok(text) => add(&mut report, &policy, now, "<stdin>", &text, false),
+                Ok(text) => add(&mut report, &policy, now, "<stdin>", text, false),
                 Err(e) => report.add_error(&e),
             }
             continue;
@@ -54,7 +54,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             for file in walk.files {
                 let name = file.display().to_string();
                 match read_file(&file) {
-                    Ok(text) => add(&mut report, &policy, now, &name, &text, true),
+                    Ok(text) => add(&mut report, &policy, now, &name, text, true),
                     Err(e) => report.add_error(&e),
                 }
             }
@@ -64,7 +64,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             report.notes.extend(walk.notes);
         } else {
             match read_file(p) {
-                Ok(text) => add(&mut report, &policy, now, path, &text, false),
+                Ok(text) => add(&mut report, &policy, now, path, text, false),
                 Err(e) => report.add_error(&e),
             }
         }
@@ -72,17 +72,21 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     args.output.emit(report)
 }
 
-/// Reads one document into the report. Inside a walked directory, a file that is not an
+/// Reads one document into the report, consuming its text. Inside a walked directory, a file that is not an
 /// AppStream document is noted and skipped; named on the command line, it is an error.
 fn add(
     report: &mut Report,
     policy: &Policy,
     now: chrono::DateTime<Utc>,
     name: &str,
-    text: &str,
+    text: String,
     walked: bool,
 ) {
-    match read_document(name, text) {
+    let read = read_document(name, &text);
+    // The text is no longer needed: free it before findings are made (a large input is
+    // otherwise held twice over).
+    drop(text);
+    match read {
         Ok(doc) => report.add_document(policy, &doc, now),
         Err(InputError::Unrecognised { location, .. }) if walked => report.notes.push(Note {
             location,

@@ -231,6 +231,31 @@ proptest! {
         }
     }
 
+    /// A plain describe document is read as it is parsed; one with any other key goes
+    /// through the general reader. Both must give the same answer.
+    #[test]
+    fn streamed_describe_output_reads_as_the_general_reader_does(
+        lists in vec((proptest::sample::select(&["Fleets", "Stacks", "Sessions"][..]),
+            prop_oneof![vec(value(), 0..4).prop_map(Value::Array), value()]), 1..4),
+        pretty in any::<bool>(),
+    ) {
+        let mut doc = Map::new();
+        for (key, list) in lists {
+            doc.insert(key.to_owned(), list);
+        }
+        let streamed = Value::Object(doc.clone());
+        doc.insert("ResponseMetadata".to_owned(), json!({}));
+        let general = Value::Object(doc);
+        let text = |v: &Value| if pretty {
+            serde_json::to_string_pretty(v).unwrap_or_default()
+        } else {
+            v.to_string()
+        };
+        let a = read_document("d.json", &text(&streamed));
+        let b = read_document("d.json", &text(&general));
+        prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+
     #[test]
     fn hostile_yaml_gets_an_answer_in_bounded_time(text in hostile_yaml()) {
         let started = Instant::now();

@@ -4,6 +4,7 @@
 //! PascalCase, or CloudTrail `requestParameters` in lowerCamelCase), CloudTrail records,
 //! EventBridge events and log files, and CloudFormation / SAM templates (YAML or JSON).
 
+mod describe_stream;
 mod fleet;
 mod json_lines;
 mod node;
@@ -72,7 +73,7 @@ pub struct Document {
 }
 
 impl Document {
-    fn new(kind: DocumentKind) -> Self {
+    pub(crate) fn new(kind: DocumentKind) -> Self {
         Document {
             kind,
             fleets: Vec::new(),
@@ -263,6 +264,9 @@ fn add_json_positions(text: &str, mut errors: Vec<&mut InputError>) {
 }
 
 fn read_value(file: &str, text: &str) -> Result<Document, InputError> {
+    if let Some(result) = describe_stream::read(file, text) {
+        return result;
+    }
     let value = parse_text(file, text)?;
     let mode = if template::is_template(&value) {
         Mode::Template
@@ -407,43 +411,54 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
         }
     };
     let mut lines = name_lines(text);
-    // Resources of one name take that name's lines in document order, so two fleets
-    // called the same each keep their own line.
-    let mut line_of = |section: Section, node: &Node<'_>| {
-        let name = node.get("Name")?.value.as_str()?;
-        lines.get_mut(&section)?.get_mut(name)?.pop_front()
-    };
     let mut fleets = list("Fleets")?;
     fleets.extend(root.member("Fleet"));
     for node in fleets {
-        let line = line_of(Section::Fleets, &node);
-        match read_fleet(&node, Origin::Described, source_of(&node), None) {
+        read_item(Section::Fleets, &node, &mut lines, doc);
+    }
+    let mut stacks = list("Stacks")?;
+    stacks.extend(root.member("Stack"));
+    for node in stacks {
+        read_item(Section::Stacks, &node, &mut lines, doc);
+    }
+    for node in list("Sessions")? {
+        read_item(Section::Other, &node, &mut lines, doc);
+    }
+    Ok(())
+}
+
+/// The lines of each name, per section, in document order (see [`name_lines`]).
+type NameLines<'t> = HashMap<Section, HashMap<&'t str, VecDeque<usize>>>;
+
+/// Reads one element of a describe document's `Fleets` (`Fleets` section), `Stacks` or
+/// `Sessions` (`Other`) into `doc`. Resources of one name take that name's lines in
+/// document order, so two fleets called the same each keep their own line.
+fn read_item(section: Section, node: &Node<'_>, lines: &mut NameLines<'_>, doc: &mut Document) {
+    let line = node
+        .get("Name")
+        .and_then(|n| n.value.as_str())
+        .and_then(|name| lines.get_mut(&section)?.get_mut(name)?.pop_front());
+    let source = source_of(node);
+    match section {
+        Section::Fleets => match read_fleet(node, Origin::Described, source, None) {
             Ok(mut fleet) => {
                 fleet.source.line = line;
                 doc.fleets.push(fleet);
             }
             Err(e) => doc.errors.push(e),
-        }
-    }
-    let mut stacks = list("Stacks")?;
-    stacks.extend(root.member("Stack"));
-    for node in stacks {
-        let line = line_of(Section::Stacks, &node);
-        match read_stack(&node, Origin::Described, source_of(&node), None) {
+        },
+        Section::Stacks => match read_stack(node, Origin::Described, source, None) {
             Ok(mut stack) => {
                 stack.source.line = line;
                 doc.stacks.push(stack);
             }
             Err(e) => doc.errors.push(e),
-        }
-    }
-    for node in list("Sessions")? {
-        match read_session(&node, source_of(&node)) {
+        },
+        Section::Other => match read_session(node, source) {
             Ok(session) => doc.sessions.push(session),
             Err(e) => doc.errors.push(e),
-        }
+        },
     }
-    Ok(())
 }
 
 /// Which list of a describe document a `"Name"` belongs to.
@@ -457,7 +472,7 @@ enum Section {
 /// The lines of each `"Name": "<value>"` of a describe document, per section (a stack
 /// and a fleet often share a name), in order, found in one pass so large outputs stay
 /// linear.
-fn name_lines(text: &str) -> HashMap<Section, HashMap<&str, VecDeque<usize>>> {
+fn name_lines(text: &str) -> NameLines<'_> {
     let mut lines = HashMap::new();
     let bytes = text.as_bytes();
     let mut section = Section::Other;
