@@ -6,6 +6,10 @@ CARGO ?= cargo
 # Options for scripts/demo.py: `make demo DEMO_FLAGS=--keep` leaves the local stack
 # running, `DEMO_FLAGS=--check` also verifies what the demo shows.
 DEMO_FLAGS ?=
+# Cases per property of the fuzz guard (shared/tests/fuzz.rs) in `make test`: about a
+# minute on the 2-core CI machine (the test's own default, 256, takes a fraction of a
+# second, for quick local runs).
+FUZZ_CASES ?= 100000
 # The local stack's Python tools (moto server, cargo-lambda, cfn-lint, sam) live in
 # .venv/, installed by scripts/bootstrap.sh.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
@@ -21,7 +25,7 @@ check-samples: ## Offline: check every sample in events/check/ against the sampl
 test: lint bootstrap ## Everything CI runs.
 	scripts/install-chromium.sh
 	scripts/lint-template.sh
-	$(CARGO) test --workspace --all-targets
+	STREAMWARDEN_FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
 lint: ## cargo fmt --check and clippy -D warnings on the whole workspace.

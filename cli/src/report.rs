@@ -101,7 +101,8 @@ async fn report(args: &ReportArgs) -> anyhow::Result<String> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot read table {} in {e}", args.table))?;
     Ok(match args.format {
-        Format::Text => render::text(&digest),
+        // Names and messages come from the account: made inert for a terminal.
+        Format::Text => streamwarden::terminal::escape_lines(&render::text(&digest)).into_owned(),
         Format::Json => {
             let mut out = serde_json::to_string_pretty(&digest)?;
             out.push('\n');
