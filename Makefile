@@ -6,8 +6,8 @@ CARGO ?= cargo
 # Options for scripts/demo.py: `make demo DEMO_FLAGS=--keep` leaves the local stack
 # running, `DEMO_FLAGS=--check` also verifies what the demo shows.
 DEMO_FLAGS ?=
-# Cases per property of the fuzz guard (shared/tests/fuzz.rs) in `make test`: about a
-# minute on the 2-core CI machine (the test's own default, 256, takes a fraction of a
+# Cases per property of the fuzz guard (shared/tests/fuzz.rs) in `make test`: 30 to 60 s
+# on the 2-core machine, by its load (the test's own default, 256, takes a fraction of a
 # second, for quick local runs).
 FUZZ_CASES ?= 100000
 # The local stack's Python tools (moto server, cargo-lambda, cfn-lint, sam) live in
