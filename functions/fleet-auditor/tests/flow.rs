@@ -13,7 +13,7 @@ use streamwarden::aws::{AppStreamInventory, Aws, DynamoStore, SnsPublisher};
 use streamwarden::events::parse_event;
 use streamwarden::finding::ResourceType;
 use streamwarden::finding::Severity;
-use streamwarden::services::fleet_auditor::FleetAuditor;
+use streamwarden::services::fleet_auditor::{AuditorError, FleetAuditor};
 use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
 };
@@ -480,4 +480,59 @@ async fn every_sample_event_runs_through_the_auditor() {
             _ => assert_eq!(result.unwrap().evaluated, 1, "{name}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_table_still_throttled_after_the_retries_fails_the_sweep_with_a_typed_cause() {
+    let mut bad = compliant_fleet("kiosk");
+    bad["EnableDefaultInternetAccess"] = json!(true);
+    let local = LocalStack::start_with(StackOptions {
+        region: REGION.into(),
+        scenario: json!({"Fleets": [bad, compliant_fleet("finance")]}),
+        ddb_fault_proxy: true,
+        ..StackOptions::default()
+    })
+    .await;
+    let proxy = local.ddb_proxy().expect("the fault proxy");
+    // The store as the functions build it (aws::Aws: the documented retries), through
+    // the proxy.
+    let through_proxy = Aws::from_sdk_config(proxy.sdk_config(&local.sdk_config()));
+    let auditor = FleetAuditor::new(
+        Aws::from_sdk_config(local.appstream_sdk_config()).inventories(&[REGION.to_owned()]),
+        through_proxy.store(local.table()),
+        SnsPublisher::new(local.sns(), local.topic_arn()),
+        Policy::builtin(),
+        400,
+    );
+    proxy.throttle("TransactWriteItems", 1_000);
+
+    let error = auditor
+        .handle(parse_event(schedule("sweep-1")).unwrap(), now())
+        .await
+        .unwrap_err();
+
+    // Not an anonymous PartialFailure: the cause is typed and counted by its type.
+    assert_eq!(error.error_type(), "PartialFailure");
+    let AuditorError::Partial(failures) = &error else {
+        panic!("expected a partial failure, got {error}");
+    };
+    assert_eq!(failures.by_type(), BTreeMap::from([("StoreThrottled", 1)]));
+    let message = error.to_string();
+    assert!(
+        message.starts_with("sweep finished with 1 failure(s) (StoreThrottled: 1): eu-west-1: fleet kiosk: DynamoDB TransactWriteItems"),
+        "{message}"
+    );
+    assert!(
+        message.contains("ProvisionedThroughputExceededException"),
+        "{message}"
+    );
+    // The documented retry policy reached the table: 8 attempts, not the SDK's 3.
+    assert_eq!(proxy.stats().requests_for("TransactWriteItems"), 8);
+    // Nothing was committed, so the next sweep (the table recovered) does it all.
+    proxy.clear_faults();
+    let outcome = auditor
+        .handle(parse_event(schedule("sweep-2")).unwrap(), now())
+        .await
+        .unwrap();
+    assert_eq!((outcome.commits, outcome.alerts), (1, 1));
 }
