@@ -58,11 +58,29 @@ impl DynamoStore {
         operation: &'static str,
         source: impl Into<aws_sdk_dynamodb::Error>,
     ) -> StoreError {
-        call_error(&self.table, operation, source.into())
+        let source: aws_sdk_dynamodb::Error = source.into();
+        let code = source.code().map(str::to_owned);
+        // The service's code and message as text; the SDK error stays the source.
+        let summary = match (source.code(), source.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            _ => std::error::Error::source(&source)
+                .map_or_else(|| source.to_string(), |s| format!("{source}: {s}")),
+        };
+        StoreError::Call {
+            operation,
+            table: self.table.clone(),
+            code,
+            summary,
+            source: Box::new(source),
+        }
     }
 
     pub(crate) fn build_error(&self, source: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-        build_error(&self.table, source)
+        StoreError::Build {
+            table: self.table.clone(),
+            source: Box::new(source),
+        }
     }
 
     pub(crate) fn corrupt(
@@ -86,9 +104,6 @@ impl DynamoStore {
     ) -> Result<HashMap<String, AttributeValue>, StoreError> {
         to_item(value).map_err(|e| self.corrupt(key, "item to write", e))
     }
-}
-
-impl DynamoStore {
     /// Every item of a Query, all pages.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn query_items(
@@ -148,33 +163,4 @@ impl DynamoStore {
 
 pub(crate) fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
-}
-
-/// The port's error from an SDK error: code and message as text, the SDK error as source.
-pub(crate) fn call_error(
-    table: &str,
-    operation: &'static str,
-    source: aws_sdk_dynamodb::Error,
-) -> StoreError {
-    let code = source.code().map(str::to_owned);
-    let summary = match (source.code(), source.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => std::error::Error::source(&source)
-            .map_or_else(|| source.to_string(), |s| format!("{source}: {s}")),
-    };
-    StoreError::Call {
-        operation,
-        table: table.to_owned(),
-        code,
-        summary,
-        source: Box::new(source),
-    }
-}
-
-pub(crate) fn build_error(table: &str, source: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    StoreError::Build {
-        table: table.to_owned(),
-        source: Box::new(source),
-    }
 }
