@@ -55,6 +55,7 @@ async fn seed(stack: &LocalStack) {
         max_expiration_time: None,
         authentication_type: Some("SAML".into()),
         instance_id: None,
+        instance_drain_status: None,
         source: Default::default(),
     };
     let seen = observe(

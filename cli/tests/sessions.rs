@@ -32,6 +32,7 @@ fn session(id: &str, user: &str, fleet: &str, auth: &str, start: DateTime<Utc>) 
         max_expiration_time: Some(start + Duration::hours(8)),
         authentication_type: Some(auth.into()),
         instance_id: None,
+        instance_drain_status: None,
         source: Default::default(),
     }
 }

@@ -57,11 +57,16 @@ impl FromStr for Severity {
 
 /// The kind of resource a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum ResourceType {
     Fleet,
     Stack,
     Session,
+    /// `image-builder`.
+    ImageBuilder,
+    Image,
+    /// An account's settings in one region (`<account>/<region>`).
+    Account,
 }
 
 impl ResourceType {
@@ -70,6 +75,9 @@ impl ResourceType {
             ResourceType::Fleet => "fleet",
             ResourceType::Stack => "stack",
             ResourceType::Session => "session",
+            ResourceType::ImageBuilder => "image-builder",
+            ResourceType::Image => "image",
+            ResourceType::Account => "account",
         }
     }
 }

@@ -44,6 +44,7 @@ fn session(
         max_expiration_time: None,
         authentication_type: Some("SAML".into()),
         instance_id: instance.map(str::to_owned),
+        instance_drain_status: None,
         source: Default::default(),
     }
 }

@@ -270,6 +270,8 @@ pub fn fleet_from_sdk(f: &sdk::Fleet, source: Source) -> Fleet {
         available_user_sessions: c.available_user_sessions().map(i64::from),
         active_user_sessions: c.active_user_sessions().map(i64::from),
         actual_user_sessions: c.actual_user_sessions().map(i64::from),
+        drain_mode_active_user_sessions: c.drain_mode_active_user_sessions().map(i64::from),
+        drain_mode_unused_user_sessions: c.drain_mode_unused_user_sessions().map(i64::from),
     });
     fleet.max_user_duration_in_seconds = int(f.max_user_duration_in_seconds());
     fleet.disconnect_timeout_in_seconds = int(f.disconnect_timeout_in_seconds());
@@ -371,6 +373,7 @@ pub fn stack_from_sdk(s: &sdk::Stack, source: Source) -> Stack {
 /// Maps the SDK's session onto the model.
 pub fn session_from_sdk(s: &sdk::Session, source: Source) -> Session {
     Session {
+        instance_drain_status: s.instance_drain_status().map(|d| d.as_str().to_owned()),
         id: s.id().unwrap_or_default().to_owned(),
         user_id: s.user_id().unwrap_or_default().to_owned(),
         stack_name: s.stack_name().unwrap_or_default().to_owned(),

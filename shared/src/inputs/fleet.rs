@@ -132,6 +132,8 @@ fn read_status(node: &Node<'_>) -> Result<ComputeCapacityStatus, InputError> {
         available_user_sessions: int("AvailableUserSessions")?,
         active_user_sessions: int("ActiveUserSessions")?,
         actual_user_sessions: int("ActualUserSessions")?,
+        drain_mode_active_user_sessions: int("DrainModeActiveUserSessions")?,
+        drain_mode_unused_user_sessions: int("DrainModeUnusedUserSessions")?,
     })
 }
 

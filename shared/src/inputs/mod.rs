@@ -21,7 +21,9 @@ pub use stack::read_stack;
 
 use crate::error::{InputError, Location};
 use crate::finding::Source;
-use crate::model::{Attr, Fleet, Origin, Session, Stack, UnreadReason};
+use crate::model::{
+    Account, Attr, Fleet, Image, ImageBuilder, Origin, Session, SharedWith, Stack, UnreadReason,
+};
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 
@@ -60,6 +62,15 @@ pub struct Note {
     pub message: String,
 }
 
+/// DescribeImagePermissions output for one image: the accounts it is shared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImagePermissions {
+    /// The image's name (`Name`).
+    pub image: String,
+    pub shared_with: Vec<SharedWith>,
+    pub source: Source,
+}
+
 /// The resources a document holds, and the parts of it that could not be read. One bad
 /// fleet is reported in `errors` and never hides the others.
 #[derive(Debug)]
@@ -67,6 +78,11 @@ pub struct Document {
     pub kind: DocumentKind,
     pub fleets: Vec<Fleet>,
     pub stacks: Vec<Stack>,
+    pub builders: Vec<ImageBuilder>,
+    pub images: Vec<Image>,
+    pub image_permissions: Vec<ImagePermissions>,
+    /// Account settings (DescribeUsageReportSubscriptions output, usage report events).
+    pub accounts: Vec<Account>,
     pub sessions: Vec<Session>,
     pub errors: Vec<InputError>,
     pub notes: Vec<Note>,
@@ -78,6 +94,10 @@ impl Document {
             kind,
             fleets: Vec::new(),
             stacks: Vec::new(),
+            builders: Vec::new(),
+            images: Vec::new(),
+            image_permissions: Vec::new(),
+            accounts: Vec::new(),
             sessions: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),

@@ -33,6 +33,7 @@ pub fn read_session(node: &Node<'_>, source: Source) -> Result<Session, InputErr
             .transpose()?,
         authentication_type: optional("AuthenticationType")?,
         instance_id: optional("InstanceId")?,
+        instance_drain_status: optional("InstanceDrainStatus")?,
         source,
     })
 }

@@ -171,6 +171,8 @@ fn describe_fleets_output_round_trips_every_field_the_rules_need() {
     expected.instance_type = set_str("stream.memory.2xlarge");
     expected.fleet_type = Attr::Set(FleetType::AlwaysOn);
     expected.compute_capacity_status = Some(ComputeCapacityStatus {
+        drain_mode_active_user_sessions: None,
+        drain_mode_unused_user_sessions: None,
         desired: Some(5),
         running: Some(4),
         in_use: Some(3),

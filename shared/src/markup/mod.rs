@@ -122,6 +122,10 @@ pub fn appstream_arn(
     let kind = match resource_type {
         ResourceType::Stack => "stack",
         ResourceType::Fleet | ResourceType::Session => "fleet",
+        ResourceType::ImageBuilder => "image-builder",
+        ResourceType::Image => "image",
+        // Usage reports are the account's, per region: the account is the resource.
+        ResourceType::Account => return format!("arn:{partition}:iam::{}:root", one_line(account)),
     };
     format!(
         "arn:{partition}:appstream:{}:{}:{kind}/{}",

@@ -79,11 +79,17 @@ pub struct ComputeCapacityStatus {
     pub running: Option<i64>,
     pub in_use: Option<i64>,
     pub available: Option<i64>,
+    /// Instances in drain mode (2026-04, `DrainSessionInstance`).
     pub draining: Option<i64>,
     pub desired_user_sessions: Option<i64>,
     pub available_user_sessions: Option<i64>,
     pub active_user_sessions: Option<i64>,
     pub actual_user_sessions: Option<i64>,
+    /// Drain mode (2026-04): sessions still active on draining instances, and the slots of
+    /// draining instances that take no new session. The documentation does not say
+    /// whether the other counters include them.
+    pub drain_mode_active_user_sessions: Option<i64>,
+    pub drain_mode_unused_user_sessions: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -138,6 +144,9 @@ pub struct Fleet {
     pub max_sessions_per_instance: Attr<i64>,
     pub disable_imdsv1: Attr<bool>,
     pub tags: Attr<BTreeMap<String, String>>,
+    /// The fleet's image as DescribeImages reports it, joined by ImageArn or ImageName
+    /// ([`super::join_images`]); unread until joined.
+    pub image: Attr<super::FleetImage>,
 }
 
 impl Fleet {
@@ -174,6 +183,10 @@ impl Fleet {
             max_sessions_per_instance: Attr::Absent,
             disable_imdsv1: Attr::Absent,
             tags: Attr::Absent,
+            image: Attr::unread(
+                "Image.PublicBaseImageReleasedDate",
+                super::UnreadReason::NotInInput("this run's inputs (describe-images)"),
+            ),
         }
     }
 

@@ -20,6 +20,9 @@ pub struct Session {
     pub authentication_type: Option<String>,
     /// The instance hosting the session; several sessions share one on multi-session fleets.
     pub instance_id: Option<String>,
+    /// `ACTIVE`, `DRAINING` or `NOT_APPLICABLE` (2026-04): whether the session's instance
+    /// is in drain mode.
+    pub instance_drain_status: Option<String>,
     pub source: Source,
 }
 

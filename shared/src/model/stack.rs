@@ -23,6 +23,42 @@ pub struct StackError {
     pub error_message: Option<String>,
 }
 
+/// `ContentRedirection.HostToClient` (2026-03): URLs opened in the session open in the
+/// user's local browser.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UrlRedirection {
+    pub enabled: Attr<bool>,
+    pub allowed_urls: Attr<Vec<String>>,
+    pub denied_urls: Attr<Vec<String>>,
+}
+
+/// One `AgentAccessConfig.Settings` entry: an `AgentAction` (`COMPUTER_VISION`,
+/// `COMPUTER_INPUT`, `FORWARD_MCP_TOOLS`, or a value this build does not know) and its
+/// permission (`ENABLED`/`DISABLED`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentAccessSetting {
+    pub action: String,
+    pub permission: Attr<String>,
+}
+
+/// `AgentAccessConfig` (2026-05): what AI agents may do in users' sessions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgentAccess {
+    pub settings: Attr<Vec<AgentAccessSetting>>,
+    /// `VIEW_ONLY`, `VIEW_STOP` or `DISABLED` (or a value this build does not know).
+    pub user_control_mode: Attr<String>,
+    pub screenshots_upload_enabled: Attr<bool>,
+    pub s3_bucket_arn: Attr<String>,
+}
+
+/// One `StorageConnectors` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageConnector {
+    /// `HOMEFOLDERS`, `GOOGLE_DRIVE`, `ONE_DRIVE` (or a value this build does not know).
+    pub connector_type: String,
+    pub domains: Attr<Vec<String>>,
+}
+
 /// A stack, from DescribeStacks output, a CreateStack/UpdateStack request or a template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stack {
@@ -33,6 +69,11 @@ pub struct Stack {
     pub user_settings: Attr<Vec<UserSetting>>,
     pub access_endpoints: Attr<Vec<AccessEndpoint>>,
     pub stack_errors: Vec<StackError>,
+    pub embed_host_domains: Attr<Vec<String>>,
+    /// `ContentRedirection.HostToClient`.
+    pub url_redirection: Attr<UrlRedirection>,
+    pub agent_access: Attr<AgentAccess>,
+    pub storage_connectors: Attr<Vec<StorageConnector>>,
     pub tags: Attr<BTreeMap<String, String>>,
 }
 
@@ -46,6 +87,10 @@ impl Stack {
             user_settings: Attr::Absent,
             access_endpoints: Attr::Absent,
             stack_errors: Vec::new(),
+            embed_host_domains: Attr::Absent,
+            url_redirection: Attr::Absent,
+            agent_access: Attr::Absent,
+            storage_connectors: Attr::Absent,
             tags: Attr::Absent,
         }
     }

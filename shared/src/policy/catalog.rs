@@ -9,7 +9,8 @@ use super::rules::{
 };
 use super::{DEFAULT_POLICY_TOML, Policy};
 use crate::finding::{ResourceType, Severity};
-use crate::model::{Fleet, Stack, Unread};
+use crate::model::{Account, Fleet, Image, ImageBuilder, Stack, Unread};
+use chrono::{DateTime, Utc};
 
 /// A rule's verdict on one resource: `Ok(None)` complies, `Ok(Some(message))` fails
 /// with the observed value and the limit, `Err` could not be decided offline.
@@ -19,7 +20,12 @@ pub type Outcome = Result<Option<String>, Unread>;
 #[derive(Clone, Copy)]
 pub enum Check {
     Fleet(fn(&Policy, &Fleet) -> Outcome),
+    /// A fleet rule that needs the time of the evaluation (`--as-of`, or now).
+    FleetAt(fn(&Policy, &Fleet, DateTime<Utc>) -> Outcome),
     Stack(fn(&Policy, &Stack) -> Outcome),
+    Builder(fn(&Policy, &ImageBuilder, DateTime<Utc>) -> Outcome),
+    Image(fn(&Policy, &Image) -> Outcome),
+    Account(fn(&Policy, &Account) -> Outcome),
     /// Evaluated by the session recorder over the fleet's recorded sessions.
     Session(fn(&Policy, &crate::policy::rules::session::SessionView<'_>) -> Outcome),
 }
@@ -41,8 +47,11 @@ pub struct Rule {
 impl Rule {
     pub fn resource_type(&self) -> ResourceType {
         match self.check {
-            Check::Fleet(_) => ResourceType::Fleet,
+            Check::Fleet(_) | Check::FleetAt(_) => ResourceType::Fleet,
             Check::Stack(_) => ResourceType::Stack,
+            Check::Builder(_) => ResourceType::ImageBuilder,
+            Check::Image(_) => ResourceType::Image,
+            Check::Account(_) => ResourceType::Account,
             Check::Session(_) => ResourceType::Session,
         }
     }
@@ -325,6 +334,9 @@ mod tests {
                 ResourceType::Fleet => "FLEET-",
                 ResourceType::Stack => "STACK-",
                 ResourceType::Session => "SESSION-",
+                ResourceType::ImageBuilder => "BUILDER-",
+                ResourceType::Image => "IMAGE-",
+                ResourceType::Account => "ACCOUNT-",
             };
             assert!(
                 rule.id.starts_with(prefix),

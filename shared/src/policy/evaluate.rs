@@ -4,7 +4,7 @@ use super::{CATALOG, Check, Outcome, Policy, Rule};
 use crate::finding::{
     Evaluation, Exempted, ExemptionInfo, Finding, ResourceType, Source, Unresolved,
 };
-use crate::model::{Attr, Fleet, Stack, UnreadReason};
+use crate::model::{Account, Attr, Fleet, Image, ImageBuilder, Stack, UnreadReason};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -18,6 +18,7 @@ pub fn evaluate_fleet(policy: &Policy, fleet: &Fleet, now: DateTime<Utc>) -> Eva
     };
     run(policy, &target, now, |rule| match rule.check {
         Check::Fleet(check) => Some(check(policy, fleet)),
+        Check::FleetAt(check) => Some(check(policy, fleet, now)),
         _ => None,
     })
 }
@@ -32,6 +33,54 @@ pub fn evaluate_stack(policy: &Policy, stack: &Stack, now: DateTime<Utc>) -> Eva
     };
     run(policy, &target, now, |rule| match rule.check {
         Check::Stack(check) => Some(check(policy, stack)),
+        _ => None,
+    })
+}
+
+/// Evaluates every enabled image builder rule.
+pub fn evaluate_builder(policy: &Policy, builder: &ImageBuilder, now: DateTime<Utc>) -> Evaluation {
+    let target = Target {
+        resource_type: ResourceType::ImageBuilder,
+        name: &builder.name,
+        source: &builder.source,
+        tags: &builder.tags,
+    };
+    run(policy, &target, now, |rule| match rule.check {
+        Check::Builder(check) => Some(check(policy, builder, now)),
+        _ => None,
+    })
+}
+
+/// Evaluates every enabled image rule. Only images the account owns are judged (see
+/// [`Image::is_owned`]); another's image yields an empty evaluation.
+pub fn evaluate_image(policy: &Policy, image: &Image, now: DateTime<Utc>) -> Evaluation {
+    if !image.is_owned() {
+        return Evaluation::default();
+    }
+    let target = Target {
+        resource_type: ResourceType::Image,
+        name: &image.name,
+        source: &image.source,
+        tags: &image.tags,
+    };
+    run(policy, &target, now, |rule| match rule.check {
+        Check::Image(check) => Some(check(policy, image)),
+        _ => None,
+    })
+}
+
+/// Evaluates every enabled account rule (one account in one region). Accounts carry no
+/// tags: only policy waivers apply, by the account resource's name (`<account>/<region>`).
+pub fn evaluate_account(policy: &Policy, account: &Account, now: DateTime<Utc>) -> Evaluation {
+    let no_tags = Attr::Absent;
+    let target = Target {
+        resource_type: ResourceType::Account,
+        name: &account.name,
+        source: &account.source,
+        tags: &no_tags,
+    };
+    run(policy, &target, now, |rule| match rule.check {
+        Check::Account(check) => Some(check(policy, account)),
         _ => None,
     })
 }

@@ -11,7 +11,10 @@ mod glob;
 pub mod rules;
 
 pub use catalog::{CATALOG, Check, Outcome, Rule, index_of, markdown_table, rule};
-pub use evaluate::{evaluate_fleet, evaluate_sessions, evaluate_stack};
+pub use evaluate::{
+    evaluate_account, evaluate_builder, evaluate_fleet, evaluate_image, evaluate_sessions,
+    evaluate_stack,
+};
 pub use glob::GlobList;
 
 use crate::error::PolicyError;
@@ -44,6 +47,8 @@ pub struct FleetPolicy {
     pub allowed_iam_roles: GlobList,
     pub required_tags: Vec<String>,
     pub require_domain_join: bool,
+    /// FLEET-IMAGE-OUTDATED: the oldest base image (PublicBaseImageReleasedDate) allowed.
+    pub max_base_image_age_days: u32,
 }
 
 /// What streaming users may do, per stack.
@@ -55,6 +60,42 @@ pub struct StackPolicy {
     pub allow_file_upload: bool,
     pub allow_printing: bool,
     pub require_streaming_endpoint: bool,
+    pub allow_url_redirection: bool,
+    /// AgentAction values (COMPUTER_VISION, COMPUTER_INPUT, FORWARD_MCP_TOOLS) AI agents
+    /// may be granted.
+    pub allowed_agent_actions: Vec<String>,
+    /// The UserControlMode a stack with agent access must use.
+    pub required_agent_user_control: String,
+    /// ConnectorType values (HOMEFOLDERS, GOOGLE_DRIVE, ONE_DRIVE) stacks may use.
+    pub allowed_storage_connectors: Vec<String>,
+}
+
+/// Limits for image builders.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageBuilderPolicy {
+    pub allow_default_internet_access: bool,
+    pub require_vpc: bool,
+    pub require_streaming_endpoint: bool,
+    pub max_running_days: u32,
+}
+
+/// Limits for the images an account owns.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImagePolicy {
+    /// Account IDs images may be shared with.
+    pub allowed_share_accounts: Vec<String>,
+}
+
+/// Settings of an account in a region.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountPolicy {
+    /// ACCOUNT-USAGE-REPORTS: a usage report subscription must exist (`required` in the
+    /// rule catalog's words; both keys are read).
+    #[serde(alias = "required")]
+    pub require_usage_reports: bool,
 }
 
 /// Limits for live streaming sessions (used by the session recorder).
@@ -88,6 +129,7 @@ impl Default for FleetPolicy {
             allowed_iam_roles: all(),
             required_tags: Vec::new(),
             require_domain_join: false,
+            max_base_image_age_days: 120,
         }
     }
 }
@@ -100,6 +142,29 @@ impl Default for StackPolicy {
             allow_file_upload: true,
             allow_printing: true,
             require_streaming_endpoint: false,
+            allow_url_redirection: false,
+            allowed_agent_actions: Vec::new(),
+            required_agent_user_control: "VIEW_STOP".to_owned(),
+            allowed_storage_connectors: vec!["HOMEFOLDERS".to_owned()],
+        }
+    }
+}
+
+impl Default for ImageBuilderPolicy {
+    fn default() -> Self {
+        ImageBuilderPolicy {
+            allow_default_internet_access: false,
+            require_vpc: true,
+            require_streaming_endpoint: false,
+            max_running_days: 14,
+        }
+    }
+}
+
+impl Default for AccountPolicy {
+    fn default() -> Self {
+        AccountPolicy {
+            require_usage_reports: true,
         }
     }
 }
@@ -140,6 +205,12 @@ struct PolicyFile {
     stack: StackPolicy,
     #[serde(default)]
     session: SessionPolicy,
+    #[serde(default)]
+    image_builder: ImageBuilderPolicy,
+    #[serde(default)]
+    image: ImagePolicy,
+    #[serde(default)]
+    account: AccountPolicy,
     exemption_tag: Option<String>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, RuleOverride>,
@@ -170,6 +241,9 @@ pub struct Policy {
     pub fleet: FleetPolicy,
     pub stack: StackPolicy,
     pub session: SessionPolicy,
+    pub image_builder: ImageBuilderPolicy,
+    pub image: ImagePolicy,
+    pub account: AccountPolicy,
     /// The tag whose value waives rules on a fleet or stack (`"FLEET-USB-REDIRECTION until=2027-01-31"`).
     pub exemption_tag: String,
     pub exemptions: Vec<Exemption>,
@@ -349,6 +423,9 @@ impl Policy {
             fleet,
             stack: file.stack,
             session: file.session,
+            image_builder: file.image_builder,
+            image: file.image,
+            account: file.account,
             exemption_tag: file
                 .exemption_tag
                 .unwrap_or_else(|| DEFAULT_EXEMPTION_TAG.to_owned()),

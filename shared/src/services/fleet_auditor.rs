@@ -387,6 +387,10 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                     ResourceType::Stack => stacks_listed,
                     // Session findings belong to the session recorder.
                     ResourceType::Session => continue,
+                    // Not read by the sweep yet.
+                    ResourceType::ImageBuilder | ResourceType::Image | ResourceType::Account => {
+                        continue;
+                    }
                 };
                 if !current.contains_key(key) && listed {
                     work.push((key.clone(), BTreeMap::new(), !live.contains(key)));

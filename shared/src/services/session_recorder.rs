@@ -493,7 +493,10 @@ where
                         ResourceType::Session => {
                             sessions.insert(state.resource.clone(), state);
                         }
-                        ResourceType::Stack => {}
+                        ResourceType::Stack
+                        | ResourceType::ImageBuilder
+                        | ResourceType::Image
+                        | ResourceType::Account => {}
                     }
                 }
                 Some((worst, sessions))

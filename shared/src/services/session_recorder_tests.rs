@@ -33,6 +33,7 @@ fn listed(id: &str, state: &str, connection: Option<&str>) -> Session {
         max_expiration_time: Some(at(600)),
         authentication_type: Some("SAML".to_owned()),
         instance_id: Some("i-0aaa".to_owned()),
+        instance_drain_status: None,
         source: Source::default(),
     }
 }

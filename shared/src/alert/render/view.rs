@@ -110,6 +110,7 @@ impl<'a> View<'a> {
             noun: match change.resource_type {
                 // Session findings are kept per fleet: "AppStream sessions on fleet X".
                 ResourceType::Session => "sessions on fleet",
+                ResourceType::ImageBuilder => "image builder",
                 other => other.as_str(),
             },
             name: one_line(&change.resource),
@@ -210,21 +211,24 @@ impl<'a> View<'a> {
         )
     }
 
-    /// The resource the name belongs to: `fleet` or `stack` (session findings belong to
-    /// their fleet).
+    /// The resource the name belongs to: `fleet`, `stack`, `image-builder`, `image` or
+    /// `account` (session findings belong to their fleet).
     pub(super) fn resource_key(&self) -> &'static str {
         match self.change.resource_type {
-            ResourceType::Stack => "stack",
             ResourceType::Fleet | ResourceType::Session => "fleet",
+            other => other.as_str(),
         }
     }
 
-    /// `this fleet`, `this stack`, or `this fleet's sessions`.
+    /// `this fleet`, `this stack`, `this image builder`, ... or `this fleet's sessions`.
     pub(super) fn this(&self) -> &'static str {
         match self.change.resource_type {
             ResourceType::Fleet => "this fleet",
             ResourceType::Stack => "this stack",
             ResourceType::Session => "this fleet's sessions",
+            ResourceType::ImageBuilder => "this image builder",
+            ResourceType::Image => "this image",
+            ResourceType::Account => "this account and region",
         }
     }
 
@@ -233,6 +237,9 @@ impl<'a> View<'a> {
         let page = match self.change.resource_type {
             ResourceType::Stack => "stacks",
             ResourceType::Fleet | ResourceType::Session => "fleets",
+            ResourceType::ImageBuilder => "image-builders",
+            ResourceType::Image => "images",
+            ResourceType::Account => "usage-reports",
         };
         format!("https://{region}.console.aws.amazon.com/appstream2/home?region={region}#/{page}")
     }

@@ -250,6 +250,9 @@ pub(super) fn resource_noun(t: ResourceType) -> &'static str {
         ResourceType::Fleet => "fleet",
         ResourceType::Stack => "stack",
         ResourceType::Session => "sessions on fleet",
+        ResourceType::ImageBuilder => "image builder",
+        ResourceType::Image => "image",
+        ResourceType::Account => "account",
     }
 }
 
