@@ -62,6 +62,7 @@ fn fleet(name: &str, series: Vec<UsagePoint>) -> FleetUsage {
         peak_at: peak.filter(|p| p.sessions > 0).map(|p| p.time),
         average_sessions_per_instance: None,
         peak_sessions_per_instance: None,
+        draining_instances: None,
         min_headroom: Some(0.2),
         headroom_now: Some(0.6),
         idle: false,
@@ -104,6 +105,7 @@ fn digest() -> Digest {
         session_hours_max: 38.5,
         average_sessions_per_instance: Some(2.6),
         peak_sessions_per_instance: Some(4),
+        draining_instances: None,
         ..fleet(HOSTILE, series(|i| (i as u32 * 7 % 11).min(9)))
     };
     let idle = FleetUsage {

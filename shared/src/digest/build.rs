@@ -280,6 +280,9 @@ pub fn usage(
         peak_at: peak.filter(|p| p.sessions > 0).map(|p| p.time),
         average_sessions_per_instance,
         peak_sessions_per_instance,
+        draining_instances: last
+            .filter(|_| multi)
+            .map(CapacitySnapshot::draining_instances),
         min_headroom,
         headroom_now: last.and_then(headroom),
         idle,
@@ -311,6 +314,7 @@ mod tests {
                     sessions,
                     active: sessions,
                     busy_since: at(h),
+                    draining: false,
                 },
             )])
         } else {
@@ -411,6 +415,25 @@ mod tests {
         assert_eq!(m.peak_sessions_per_instance, Some(3));
         assert_eq!(m.average_sessions_per_instance, Some(2.5));
         assert_eq!((m.peak_concurrent, m.peak_at), (3, Some(at(2))));
+        assert_eq!(m.draining_instances, Some(0), "no instance in drain mode");
+        let mut draining = multi(4, 1);
+        draining.draining = Some(1);
+        let d = usage(
+            "f",
+            &[],
+            &[
+                snap(1, "RUNNING", 2, Some(4), multi(4, 2)),
+                snap(2, "RUNNING", 3, Some(4), draining),
+            ],
+            at(2),
+            at(0),
+            at(12),
+        );
+        assert_eq!(
+            d.draining_instances,
+            Some(1),
+            "the latest snapshot's Draining"
+        );
 
         let s = usage(
             "f",

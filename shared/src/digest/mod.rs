@@ -91,6 +91,9 @@ pub struct FleetUsage {
     /// mean of the mean sessions per busy instance, and the most on one instance.
     pub average_sessions_per_instance: Option<f64>,
     pub peak_sessions_per_instance: Option<u32>,
+    /// Multi-session fleets: instances in drain mode at the end of the period
+    /// (DrainSessionInstance), which take no new session.
+    pub draining_instances: Option<u32>,
     /// Spare capacity as a share (0.0 to 1.0): multi-session by user sessions
     /// (AvailableUserSessions / ActualUserSessions), single-session by instances
     /// (Available / Running). The lowest in the period, and at its end.

@@ -79,6 +79,9 @@ pub struct InstanceLoad {
     pub active: u32,
     /// The first run of the unbroken stretch in which it hosted sessions.
     pub busy_since: DateTime<Utc>,
+    /// A session on it reports InstanceDrainStatus `DRAINING`: it takes no new session.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draining: bool,
 }
 
 /// An open session as the recorder's runs have tracked it: what the session rules judge.

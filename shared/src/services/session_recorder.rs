@@ -142,6 +142,7 @@ pub fn observe(
                 let state_changed =
                     record.state != s.state || record.connection_state != s.connection_state;
                 let other_changed = record.instance_id != s.instance_id
+                    || record.instance_drain_status != s.instance_drain_status
                     || (s.start_time.is_some() && record.start_time != s.start_time)
                     || (s.max_expiration_time.is_some()
                         && record.max_expiration_time != s.max_expiration_time);
@@ -157,6 +158,7 @@ pub fn observe(
                     record.state = s.state.clone();
                     record.connection_state = s.connection_state.clone();
                     record.instance_id = s.instance_id.clone();
+                    record.instance_drain_status = s.instance_drain_status.clone();
                     record.start_time = s.start_time.or(record.start_time);
                     record.max_expiration_time =
                         s.max_expiration_time.or(record.max_expiration_time);
@@ -179,6 +181,7 @@ pub fn observe(
                     fleet: fleet.to_owned(),
                     authentication_type: s.authentication_type.clone(),
                     instance_id: s.instance_id.clone(),
+                    instance_drain_status: s.instance_drain_status.clone(),
                     start_time: s.start_time,
                     max_expiration_time: s.max_expiration_time,
                     state: s.state.clone(),
@@ -279,8 +282,10 @@ pub fn snapshot(
                 busy_since: last
                     .and_then(|l| l.instances.get(id))
                     .map_or(now, |l| l.busy_since),
+                draining: false,
             });
             load.sessions += 1;
+            load.draining |= s.instance_drain_status.as_deref() == Some("DRAINING");
             if s.state == "ACTIVE" {
                 load.active += 1;
             }
@@ -313,6 +318,9 @@ pub fn snapshot(
             available_user_sessions: status.available_user_sessions,
             active_user_sessions: status.active_user_sessions,
             actual_user_sessions: status.actual_user_sessions,
+            draining: status.draining,
+            drain_mode_active_user_sessions: status.drain_mode_active_user_sessions,
+            drain_mode_unused_user_sessions: status.drain_mode_unused_user_sessions,
         },
         sessions: running.len() as u32,
         active_sessions: count(|s| s.state == "ACTIVE"),

@@ -98,6 +98,7 @@ fn a_new_session_is_written_once_with_every_key() {
         stack: "stack-a".to_owned(),
         fleet: FLEET.to_owned(),
         authentication_type: Some("SAML".to_owned()),
+        instance_drain_status: None,
         instance_id: Some("i-0aaa".to_owned()),
         start_time: Some(at(-5)),
         max_expiration_time: Some(at(600)),
@@ -251,6 +252,56 @@ fn a_move_to_another_instance_is_written_without_an_observation() {
     assert_eq!(out.open, vec![expected]);
     assert_eq!(out.open[0].changes.len(), 1);
     assert_eq!(counts(&out), (0, 1, 0));
+}
+
+#[test]
+fn an_instance_put_in_drain_mode_is_written_with_its_drain_status() {
+    let before = stored(&listed("s-1", "ACTIVE", Some("CONNECTED")), at(0));
+    assert_eq!(before.instance_drain_status, None);
+    let mut draining = listed("s-1", "ACTIVE", Some("CONNECTED"));
+    draining.instance_drain_status = Some("DRAINING".to_owned());
+    let out = run(
+        std::slice::from_ref(&draining),
+        vec![before.clone()],
+        true,
+        Some(at(10)),
+        at(15),
+    );
+    assert_eq!(counts(&out), (0, 1, 0));
+    assert_eq!(
+        out.writes[0].instance_drain_status.as_deref(),
+        Some("DRAINING")
+    );
+    // No State or ConnectionState change: no new observation.
+    assert_eq!(out.writes[0].changes.len(), 1);
+    // Seen again, still draining: nothing to write.
+    let again = run(&[draining], out.open, true, Some(at(15)), at(20));
+    assert_eq!(counts(&again), (0, 0, 0));
+    assert!(again.writes.is_empty());
+}
+
+#[test]
+fn a_snapshot_counts_draining_instances_from_the_fleet_or_its_sessions() {
+    let mut open = sessions_on_three_instances();
+    open[3].instance_drain_status = Some("DRAINING".to_owned());
+    let mut fleet = multi_session_fleet();
+    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    assert!(snap.instances["i-0bbb"].draining);
+    assert!(!snap.instances["i-0aaa"].draining);
+    // The fleet's Draining counter (0 here) is what AppStream says: it wins.
+    assert_eq!(snap.draining_instances(), 0);
+    if let Some(status) = fleet.compute_capacity_status.as_mut() {
+        status.draining = None;
+    }
+    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    assert_eq!(snap.draining_instances(), 1);
+    if let Some(status) = fleet.compute_capacity_status.as_mut() {
+        status.draining = Some(2);
+        status.drain_mode_active_user_sessions = Some(3);
+    }
+    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    assert_eq!(snap.draining_instances(), 2);
+    assert_eq!(snap.capacity.drain_mode_active_user_sessions, Some(3));
 }
 
 #[test]
@@ -591,6 +642,7 @@ fn load(sessions: u32, active: u32, busy_since: DateTime<Utc>) -> InstanceLoad {
         sessions,
         active,
         busy_since,
+        draining: false,
     }
 }
 
@@ -659,6 +711,7 @@ fn a_snapshot_holds_capacity_and_load_per_instance() {
             available_user_sessions: Some(6),
             active_user_sessions: Some(5),
             actual_user_sessions: Some(11),
+            ..CapacityStatus::default()
         },
         // s-1, s-2, s-3, s-4, s-7, s-8 (EXPIRED s-5 and s-6 left out).
         sessions: 6,

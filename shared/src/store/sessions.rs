@@ -65,6 +65,10 @@ pub struct SessionRecord {
     /// Multi-session fleets place several sessions on one instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
+    /// The latest InstanceDrainStatus (2026-04): `DRAINING` once DrainSessionInstance put
+    /// its instance in drain mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_drain_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,6 +184,24 @@ pub struct CapacityStatus {
     pub active_user_sessions: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual_user_sessions: Option<i64>,
+    /// Drain mode (2026-04): instances draining, and the user sessions on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draining: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_mode_active_user_sessions: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_mode_unused_user_sessions: Option<i64>,
+}
+
+impl CapacitySnapshot {
+    /// Instances in drain mode at this run: the fleet's `Draining` counter where AppStream
+    /// gives it, else the instances whose sessions report `DRAINING`.
+    pub fn draining_instances(&self) -> u32 {
+        match self.capacity.draining {
+            Some(n) => u32::try_from(n).unwrap_or(0),
+            None => self.instances.values().filter(|l| l.draining).count() as u32,
+        }
+    }
 }
 
 /// A fleet's capacity and load at one run (`PK = SNAP#<region>#<fleet>`, `SK` = the run's

@@ -98,6 +98,7 @@ fn usage(fleet: &str, sessions: &[u32]) -> FleetUsage {
         peak_at: peak.filter(|p| p.sessions > 0).map(|p| p.time),
         average_sessions_per_instance: None,
         peak_sessions_per_instance: None,
+        draining_instances: None,
         min_headroom: None,
         headroom_now: None,
         idle: false,
@@ -663,4 +664,17 @@ fn html_is_one_self_contained_page_with_a_chart_per_fleet() {
     assert!(page.contains("<section class=\"fleet idle\" id=\"fleet-eu-west-1-old-kiosk\""));
     assert!(page.contains("role=\"img\" aria-label=\"Sessions on fleet finance-apps from 2026-03-01 06:00 to 2026-03-02 06:00 UTC, peak 18 at 2026-03-01 12:00 UTC\""));
     assert!(page.contains("<th scope=\"col\">Severity</th>"));
+}
+
+#[test]
+fn packing_names_the_instances_in_drain_mode() {
+    let mut f = usage("desk", &[2, 3]);
+    f.max_sessions_per_instance = Some(4);
+    f.average_sessions_per_instance = Some(2.5);
+    f.peak_sessions_per_instance = Some(3);
+    assert_eq!(super::view::packing(&f), "2.5/3 of 4");
+    f.draining_instances = Some(2);
+    assert_eq!(super::view::packing(&f), "2.5/3 of 4, 2 draining");
+    f.max_sessions_per_instance = None;
+    assert_eq!(super::view::packing(&f), "-", "single-session: no packing");
 }

@@ -299,7 +299,10 @@ pub(super) fn packing(f: &FleetUsage) -> String {
             let peak = f
                 .peak_sessions_per_instance
                 .map_or("-".to_owned(), |p| p.to_string());
-            format!("{avg}/{peak} of {max}")
+            match f.draining_instances {
+                Some(n) if n > 0 => format!("{avg}/{peak} of {max}, {n} draining"),
+                _ => format!("{avg}/{peak} of {max}"),
+            }
         }
         _ => "-".to_owned(),
     }

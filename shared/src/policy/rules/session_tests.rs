@@ -67,6 +67,7 @@ fn load(sessions: u32, active: u32, busy_since: DateTime<Utc>) -> InstanceLoad {
         sessions,
         active,
         busy_since,
+        draining: false,
     }
 }
 
