@@ -268,6 +268,30 @@ fn subjects_name_severity_resource_and_counts() {
             stack,
             "[MEDIUM] AppStream stack contractors: 1 finding opened",
         ),
+        (
+            Change {
+                resource_type: ResourceType::ImageBuilder,
+                opened: vec![finding("BUILDER-A", Severity::High)],
+                ..change("golden-builder")
+            },
+            "[HIGH] AppStream image builder golden-builder: 1 finding opened",
+        ),
+        (
+            Change {
+                resource_type: ResourceType::Image,
+                opened: vec![finding("IMAGE-A", Severity::High)],
+                ..change("golden-2026-11")
+            },
+            "[HIGH] AppStream image golden-2026-11: 1 finding opened",
+        ),
+        (
+            Change {
+                resource_type: ResourceType::Account,
+                opened: vec![finding("ACCOUNT-A", Severity::Low)],
+                ..change("111122223333/eu-west-1")
+            },
+            "[LOW] AppStream account 111122223333/eu-west-1: 1 finding opened",
+        ),
     ];
     for (change, want) in cases {
         assert_eq!(render(&change).subject, want);
@@ -752,4 +776,39 @@ fn golden_alerts_match_byte_for_byte() {
             &format!("{}\n", serde_json::to_string_pretty(&https).unwrap()),
         );
     }
+}
+
+#[test]
+fn a_builder_alert_is_told_from_a_fleet_alert_in_body_attributes_and_links() {
+    let change = Change {
+        resource_type: ResourceType::ImageBuilder,
+        opened: vec![finding("BUILDER-A", Severity::High)],
+        ..change("golden-builder")
+    };
+    let alert = render(&change);
+    assert!(
+        alert.message.contains("image builder golden-builder"),
+        "{}",
+        alert.message
+    );
+    assert!(
+        alert.message.contains(":image-builder/golden-builder"),
+        "{}",
+        alert.message
+    );
+    assert!(
+        alert.message.contains("#/image-builders"),
+        "{}",
+        alert.message
+    );
+    assert!(
+        !alert.message.contains("fleet/golden-builder"),
+        "{}",
+        alert.message
+    );
+    assert_eq!(
+        alert.attributes.get("image-builder").map(String::as_str),
+        Some("golden-builder")
+    );
+    assert!(!alert.attributes.contains_key("fleet"));
 }
