@@ -70,6 +70,20 @@ pub enum ResourceType {
 }
 
 impl ResourceType {
+    pub const ALL: [ResourceType; 6] = [
+        ResourceType::Fleet,
+        ResourceType::Stack,
+        ResourceType::Session,
+        ResourceType::ImageBuilder,
+        ResourceType::Image,
+        ResourceType::Account,
+    ];
+
+    /// The type [`ResourceType::as_str`] spells this way.
+    pub fn parse(s: &str) -> Option<Self> {
+        ResourceType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceType::Fleet => "fleet",
@@ -167,5 +181,20 @@ impl Evaluation {
         self.findings.extend(other.findings);
         self.unresolved.extend(other.unresolved);
         self.exempted.extend(other.exempted);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_types_read_back_as_written_in_keys_and_json() {
+        for t in ResourceType::ALL {
+            assert_eq!(ResourceType::parse(t.as_str()), Some(t));
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(json, format!("\"{}\"", t.as_str()));
+        }
+        assert_eq!(ResourceType::parse("image_builder"), None);
     }
 }

@@ -161,13 +161,7 @@ impl HistoryRecord {
     pub fn resource(&self) -> Option<(ResourceType, String)> {
         let mut parts = self.pk.splitn(4, '#');
         let (_, _, kind, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let kind = match kind {
-            "fleet" => ResourceType::Fleet,
-            "stack" => ResourceType::Stack,
-            "session" => ResourceType::Session,
-            _ => return None,
-        };
-        Some((kind, name.to_owned()))
+        Some((ResourceType::parse(kind)?, name.to_owned()))
     }
 
     /// The sort key: time first (newest-first queries), then the trigger and the rule,
