@@ -3,6 +3,7 @@
 //! Fleets, stacks, associations and sessions live here; image builders and images in
 //! [`images`], usage report subscriptions in [`usage`].
 
+mod builders;
 mod images;
 mod usage;
 
@@ -30,6 +31,17 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeImages",
     "DescribeImagePermissions",
     "DescribeUsageReportSubscriptions",
+    "CreateImageBuilder",
+    "StartImageBuilder",
+    "StopImageBuilder",
+    "DeleteImageBuilder",
+    "DeleteImage",
+    "UpdateImagePermissions",
+    "DeleteImagePermissions",
+    "CreateUsageReportSubscription",
+    "DeleteUsageReportSubscription",
+    "TagResource",
+    "UntagResource",
 ];
 
 /// Page size used for an operation when neither the scenario nor a flag sets one.
@@ -42,6 +54,8 @@ pub fn default_page_size(operation: &str) -> usize {
 }
 
 const MAX_SESSIONS_LIMIT: i64 = 50;
+/// Tags per resource (AppStream's limit).
+const MAX_TAGS: usize = 50;
 const DEFAULT_MAX_USER_DURATION: f64 = 57_600.0;
 
 type Object = Map<String, Value>;
@@ -236,6 +250,17 @@ impl World {
             "DescribeImages" => self.describe_images(params, page_size),
             "DescribeImagePermissions" => self.describe_image_permissions(params, page_size),
             "DescribeUsageReportSubscriptions" => self.describe_usage_reports(params, page_size),
+            "CreateImageBuilder" => self.create_image_builder(params, now),
+            "StartImageBuilder" => self.start_image_builder(params, now),
+            "StopImageBuilder" => self.stop_image_builder(params, now),
+            "DeleteImageBuilder" => self.delete_image_builder(params),
+            "DeleteImage" => self.delete_image(params),
+            "UpdateImagePermissions" => self.update_image_permissions(params),
+            "DeleteImagePermissions" => self.delete_image_permissions(params),
+            "CreateUsageReportSubscription" => Ok(self.create_usage_report()),
+            "DeleteUsageReportSubscription" => self.delete_usage_report(),
+            "TagResource" => self.tag_resource(params),
+            "UntagResource" => self.untag_resource(params),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }
@@ -344,7 +369,9 @@ impl World {
         Ok(with_token(json!({ "Sessions": page }), token))
     }
 
-    fn list_tags(&self, params: &Value) -> Result<Value, SimError> {
+    /// The ARN named in `ResourceArn`, when it is one of the account's resources (or has
+    /// tags from the scenario).
+    fn tagged_arn(&self, params: &Value) -> Result<String, SimError> {
         let arn = required_string(params, "ResourceArn")?;
         let known = self.tags.contains_key(&arn)
             || Kind::ALL.iter().any(|k| {
@@ -357,8 +384,55 @@ impl World {
                 "Resource {arn} does not exist."
             )));
         }
+        Ok(arn)
+    }
+
+    fn list_tags(&self, params: &Value) -> Result<Value, SimError> {
+        let arn = self.tagged_arn(params)?;
         let tags = self.tags.get(&arn).cloned().unwrap_or_default();
         Ok(json!({ "Tags": tags }))
+    }
+
+    /// TagResource: adds or replaces tags; a resource has at most 50.
+    fn tag_resource(&mut self, params: &Value) -> Result<Value, SimError> {
+        let arn = self.tagged_arn(params)?;
+        let added = match params.get("Tags") {
+            Some(Value::Object(t)) if !t.is_empty() => t.clone(),
+            Some(Value::Object(_)) | None | Some(Value::Null) => {
+                return Err(SimError::validation(
+                    "1 validation error detected: Value at 'tags' failed to satisfy \
+                     constraint: Member must have length greater than or equal to 1",
+                ));
+            }
+            Some(_) => return Err(SimError::serialization("Tags must be a map")),
+        };
+        let mut tags = self.tags.get(&arn).cloned().unwrap_or_default();
+        tags.extend(added);
+        if tags.len() > MAX_TAGS {
+            return Err(SimError::new(
+                400,
+                "LimitExceededException",
+                format!("A resource can have at most {MAX_TAGS} tags."),
+            ));
+        }
+        self.set_tags(&arn, tags)?;
+        Ok(json!({}))
+    }
+
+    /// UntagResource: removes the tags with the given keys.
+    fn untag_resource(&mut self, params: &Value) -> Result<Value, SimError> {
+        let arn = self.tagged_arn(params)?;
+        let keys = string_list(params, "TagKeys")?.unwrap_or_default();
+        if keys.is_empty() {
+            return Err(SimError::validation(
+                "1 validation error detected: Value at 'tagKeys' failed to satisfy \
+                 constraint: Member must have length greater than or equal to 1",
+            ));
+        }
+        let mut tags = self.tags.get(&arn).cloned().unwrap_or_default();
+        tags.retain(|k, _| !keys.contains(k));
+        self.set_tags(&arn, tags)?;
+        Ok(json!({}))
     }
 
     fn start_fleet(&mut self, params: &Value, now: f64) -> Result<Value, SimError> {
