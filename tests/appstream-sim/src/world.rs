@@ -4,6 +4,7 @@
 //! [`images`], usage report subscriptions in [`usage`].
 
 mod builders;
+mod drain;
 mod images;
 mod usage;
 
@@ -42,6 +43,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteUsageReportSubscription",
     "TagResource",
     "UntagResource",
+    "DrainSessionInstance",
 ];
 
 /// Page size used for an operation when neither the scenario nor a flag sets one.
@@ -261,6 +263,7 @@ impl World {
             "DeleteUsageReportSubscription" => self.delete_usage_report(),
             "TagResource" => self.tag_resource(params),
             "UntagResource" => self.untag_resource(params),
+            "DrainSessionInstance" => self.drain_session_instance(params),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }
@@ -348,6 +351,11 @@ impl World {
             return Err(Kind::Stack.not_found(&stack));
         }
         let auth = auth.unwrap_or_else(|| "API".to_owned());
+        // InstanceDrainStatus "only applies to multi-session fleets" (API reference): their
+        // sessions always carry one.
+        let multi = self
+            .resource(Kind::Fleet, &fleet)
+            .is_some_and(multi_session);
         let sessions: Vec<Value> = self
             .sessions
             .iter()
@@ -362,8 +370,14 @@ impl World {
                         .as_deref()
                         .is_none_or(|i| str_of(s, "InstanceId") == Some(i))
             })
-            .cloned()
-            .map(Value::Object)
+            .map(|s| {
+                let mut s = s.clone();
+                if multi {
+                    s.entry("InstanceDrainStatus")
+                        .or_insert_with(|| json!(drain::ACTIVE));
+                }
+                Value::Object(s)
+            })
             .collect();
         let (page, token) = paginate("DescribeSessions", sessions, limit, params)?;
         Ok(with_token(json!({ "Sessions": page }), token))
@@ -604,6 +618,9 @@ impl World {
                             "AvailableUserSessions",
                             "ActiveUserSessions",
                             "ActualUserSessions",
+                            "Draining",
+                            "DrainModeActiveUserSessions",
+                            "DrainModeUnusedUserSessions",
                         ] {
                             status.insert(key.to_owned(), json!(0));
                         }
@@ -835,6 +852,10 @@ impl World {
                 epoch_value(start + duration),
             );
         }
+        if multi_session(&fleet) {
+            s.entry("InstanceDrainStatus")
+                .or_insert_with(|| json!(drain::ACTIVE));
+        }
         if multi_session(&fleet) && !s.contains_key("InstanceId") {
             let instance = self.instance_with_room(&fleet_name, max_sessions(&fleet));
             s.insert(
@@ -923,11 +944,14 @@ impl World {
             return;
         };
         let multi = multi_session(fleet);
+        let per_instance = max_sessions(fleet);
         let elastic = str_of(fleet, "FleetType") == Some("ELASTIC");
         let Some(status) = capacity_status(fleet) else {
             return;
         };
-        if multi {
+        if multi && str_of(session, "InstanceDrainStatus") == Some(drain::DRAINING) {
+            drain::count_draining_session(status, per_instance, shares_instance, sign);
+        } else if multi {
             bump(status, "ActiveUserSessions", sign);
             bump(status, "AvailableUserSessions", -sign);
             if !shares_instance {
@@ -944,8 +968,11 @@ impl World {
         }
     }
 
+    /// An instance of the fleet with a free session slot; a draining instance takes no
+    /// new sessions.
     fn instance_with_room(&self, fleet: &str, per_instance: i64) -> Option<String> {
         let mut counts: Vec<(String, i64)> = Vec::new();
+        let draining = self.draining_instances(fleet);
         for s in self
             .sessions
             .iter()
@@ -960,7 +987,7 @@ impl World {
         }
         counts
             .into_iter()
-            .find(|(_, n)| *n < per_instance)
+            .find(|(id, n)| *n < per_instance && !draining.contains(id))
             .map(|(id, _)| id)
     }
 
@@ -1139,7 +1166,9 @@ fn running_capacity(fleet: &mut Object) {
     status.insert("Available".to_owned(), json!((desired - in_use).max(0)));
     if multi {
         let actual = desired * per_instance;
-        let active = int_of(status, "ActiveUserSessions");
+        let active = int_of(status, "ActiveUserSessions")
+            + int_of(status, "DrainModeActiveUserSessions")
+            + int_of(status, "DrainModeUnusedUserSessions");
         status
             .entry("DesiredUserSessions")
             .or_insert_with(|| json!(actual));

@@ -1074,3 +1074,159 @@ async fn image_builder_lifecycle_and_image_writes() {
     }
     sim.shutdown().await;
 }
+
+fn drain_doc() -> Value {
+    let session = |id: &str, instance: &str| {
+        json!({"Id": id, "UserId": format!("user-{id}"), "FleetName": "pool", "StackName": "s",
+            "State": "ACTIVE", "ConnectionState": "CONNECTED", "AuthenticationType": "API",
+            "InstanceId": instance, "StartTime": 1_795_766_400})
+    };
+    json!({
+        "Now": "2026-11-27T09:00:00Z",
+        "Fleets": [
+            {"Name": "pool", "State": "RUNNING", "MaxSessionsPerInstance": 4, "ComputeCapacityStatus": {
+                "Desired": 2, "Running": 2, "InUse": 2, "Available": 0, "DesiredUserSessions": 8,
+                "ActualUserSessions": 8, "ActiveUserSessions": 3, "AvailableUserSessions": 5}},
+            {"Name": "single", "State": "RUNNING", "ComputeCapacityStatus": {
+                "Desired": 1, "Running": 1, "InUse": 1, "Available": 0}}
+        ],
+        "Stacks": [{"Name": "s"}],
+        "Associations": [{"FleetName": "pool", "StackName": "s"}, {"FleetName": "single", "StackName": "s"}],
+        "Sessions": [session("a", "i-1"), session("b", "i-1"), session("c", "i-2"),
+            {"Id": "solo", "UserId": "u", "FleetName": "single", "StackName": "s", "AuthenticationType": "API"}]
+    })
+}
+
+/// (Draining, DrainModeActive, DrainModeUnused, Active, Available, Actual, InUse) of
+/// `pool`; -1 for a counter that is absent.
+async fn drain_counters(c: &Client) -> [i32; 7] {
+    let out = c.describe_fleets().names("pool").send().await.unwrap();
+    let s = out.fleets()[0].compute_capacity_status().unwrap();
+    let counters = [
+        s.draining(),
+        s.drain_mode_active_user_sessions(),
+        s.drain_mode_unused_user_sessions(),
+        s.active_user_sessions(),
+        s.available_user_sessions(),
+        s.actual_user_sessions(),
+        s.in_use(),
+    ];
+    let [_, dma, dmu, active, available, actual, _] = counters.map(|c| c.unwrap_or(0));
+    assert_eq!(actual, available + active + dma + dmu, "{counters:?}");
+    counters.map(|c| c.unwrap_or(-1))
+}
+
+async fn drain_statuses(c: &Client, fleet: &str) -> Vec<(String, Option<String>)> {
+    let out = c
+        .describe_sessions()
+        .fleet_name(fleet)
+        .stack_name("s")
+        .send()
+        .await
+        .unwrap();
+    out.sessions()
+        .iter()
+        .map(|s| {
+            (
+                s.id().unwrap().to_owned(),
+                s.instance_drain_status().map(|d| d.as_str().to_owned()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn drain_session_instance_moves_sessions_and_counters() {
+    let sim = start(drain_doc(), SimConfig::default()).await;
+    let c = client(&sim.url());
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        drain_statuses(&c, "pool").await,
+        [
+            ("a".into(), some("ACTIVE")),
+            ("b".into(), some("ACTIVE")),
+            ("c".into(), some("ACTIVE"))
+        ]
+    );
+    assert_eq!(drain_statuses(&c, "single").await, [("solo".into(), None)]);
+
+    c.drain_session_instance()
+        .session_id("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        drain_statuses(&c, "pool").await,
+        [
+            ("a".into(), some("DRAINING")),
+            ("b".into(), some("DRAINING")),
+            ("c".into(), some("ACTIVE"))
+        ]
+    );
+    assert_eq!(drain_counters(&c).await, [1, 2, 2, 1, 3, 8, 2]);
+    c.drain_session_instance()
+        .session_id("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        drain_counters(&c).await,
+        [1, 2, 2, 1, 3, 8, 2],
+        "draining a draining instance again changes nothing"
+    );
+
+    let (status, added) = control(
+        &sim.url(),
+        "POST",
+        "/_sim/sessions",
+        Some(json!({"FleetName": "pool", "StackName": "s", "Id": "d"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(
+        added["InstanceId"], "i-2",
+        "a draining instance takes no new session"
+    );
+    assert_eq!(added["InstanceDrainStatus"], "ACTIVE");
+    assert_eq!(drain_counters(&c).await, [1, 2, 2, 2, 2, 8, 2]);
+
+    sim.sim().end_session("a").unwrap();
+    assert_eq!(drain_counters(&c).await, [1, 1, 3, 2, 2, 8, 2]);
+    sim.sim().end_session("b").unwrap();
+    assert_eq!(
+        drain_counters(&c).await,
+        [0, 0, 0, 2, 6, 8, 1],
+        "the drained instance is reclaimed and replaced once its last session ends"
+    );
+
+    let err = c
+        .drain_session_instance()
+        .session_id("solo")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("OperationNotPermittedException"));
+    let err = c
+        .drain_session_instance()
+        .session_id("ghost")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c.drain_session_instance().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+
+    c.drain_session_instance()
+        .session_id("c")
+        .send()
+        .await
+        .unwrap();
+    c.stop_fleet().name("pool").send().await.unwrap();
+    sim.sim().advance_clock(30.0);
+    assert_eq!(
+        drain_counters(&c).await,
+        [0, 0, 0, 0, 0, 0, 0],
+        "a stopped fleet has no drain capacity left"
+    );
+    sim.shutdown().await;
+}
