@@ -6,6 +6,7 @@
 mod builders;
 mod drain;
 mod images;
+mod stacks;
 mod usage;
 
 use std::collections::BTreeMap;
@@ -44,6 +45,8 @@ pub const OPERATIONS: &[&str] = &[
     "TagResource",
     "UntagResource",
     "DrainSessionInstance",
+    "CreateStack",
+    "UpdateStack",
 ];
 
 /// Page size used for an operation when neither the scenario nor a flag sets one.
@@ -264,6 +267,8 @@ impl World {
             "TagResource" => self.tag_resource(params),
             "UntagResource" => self.untag_resource(params),
             "DrainSessionInstance" => self.drain_session_instance(params),
+            "CreateStack" => self.create_stack(params, now),
+            "UpdateStack" => self.update_stack(params),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }

@@ -1230,3 +1230,174 @@ async fn drain_session_instance_moves_sessions_and_counters() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn create_and_update_stack_round_trip_the_2026_controls() {
+    use aws_sdk_appstream::types::{
+        AgentAccessConfig, AgentAccessConfigForUpdate, AgentAccessSetting, AgentAction,
+        ContentRedirection, Permission, StackAttribute, StorageConnector, StorageConnectorType,
+        UrlRedirectionConfig, UserControlMode,
+    };
+    let sim = start(json!({"Now": "2026-11-27T09:00:00Z"}), SimConfig::default()).await;
+    let c = client(&sim.url());
+    let setting = |action: AgentAction, permission: Permission| {
+        AgentAccessSetting::builder()
+            .agent_action(action)
+            .permission(permission)
+            .build()
+    };
+    let out = c
+        .create_stack()
+        .name("agents")
+        .embed_host_domains("*.example.com")
+        .content_redirection(
+            ContentRedirection::builder()
+                .host_to_client(
+                    UrlRedirectionConfig::builder()
+                        .enabled(true)
+                        .allowed_urls("https://*.example.com/*")
+                        .denied_urls("https://evil.example.com/*")
+                        .build(),
+                )
+                .build(),
+        )
+        .agent_access_config(
+            AgentAccessConfig::builder()
+                .settings(setting(AgentAction::ComputerVision, Permission::Enabled))
+                .settings(setting(AgentAction::ComputerInput, Permission::Enabled))
+                .user_control_mode(UserControlMode::ViewOnly)
+                .screenshots_upload_enabled(true)
+                .s3_bucket_arn("arn:aws:s3:::shots")
+                .build(),
+        )
+        .storage_connectors(
+            StorageConnector::builder()
+                .connector_type(StorageConnectorType::Homefolders)
+                .build(),
+        )
+        .storage_connectors(
+            StorageConnector::builder()
+                .connector_type(StorageConnectorType::GoogleDrive)
+                .domains("example.com")
+                .build(),
+        )
+        .tags("Team", "ai")
+        .send()
+        .await
+        .unwrap();
+    let created = out.stack().unwrap();
+    assert_eq!(created.arn(), Some(own_arn("stack", "agents").as_str()));
+    assert_eq!(created.created_time().unwrap().secs(), 1_795_770_000);
+    let described = c.describe_stacks().names("agents").send().await.unwrap();
+    let stack = &described.stacks()[0];
+    assert_eq!(stack, created, "Describe answers what Create stored");
+    assert_eq!(stack.embed_host_domains(), ["*.example.com"]);
+    let redirect = stack
+        .content_redirection()
+        .unwrap()
+        .host_to_client()
+        .unwrap();
+    assert_eq!(redirect.enabled(), Some(true));
+    assert_eq!(redirect.allowed_urls(), ["https://*.example.com/*"]);
+    assert_eq!(redirect.denied_urls(), ["https://evil.example.com/*"]);
+    let agents = stack.agent_access_config().unwrap();
+    assert_eq!(agents.settings().len(), 2);
+    assert_eq!(agents.user_control_mode(), Some(&UserControlMode::ViewOnly));
+    assert_eq!(agents.s3_bucket_arn(), Some("arn:aws:s3:::shots"));
+    assert_eq!(stack.storage_connectors()[1].domains(), ["example.com"]);
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(own_arn("stack", "agents"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().unwrap()["Team"], "ai");
+
+    let out = c
+        .update_stack()
+        .name("agents")
+        .agent_access_config(
+            AgentAccessConfigForUpdate::builder()
+                .user_control_mode(UserControlMode::ViewStop)
+                .build(),
+        )
+        .attributes_to_delete(StackAttribute::EmbedHostDomains)
+        .attributes_to_delete(StackAttribute::ContentRedirection)
+        .attributes_to_delete(StackAttribute::StorageConnectorGoogleDrive)
+        .send()
+        .await
+        .unwrap();
+    let updated = out.stack().unwrap();
+    assert!(updated.embed_host_domains().is_empty());
+    assert!(updated.content_redirection().is_none());
+    let agents = updated.agent_access_config().unwrap();
+    assert_eq!(agents.user_control_mode(), Some(&UserControlMode::ViewStop));
+    assert_eq!(agents.settings().len(), 2, "members not given are kept");
+    let kinds: Vec<&str> = updated
+        .storage_connectors()
+        .iter()
+        .map(|s| s.connector_type().unwrap().as_str())
+        .collect();
+    assert_eq!(kinds, ["HOMEFOLDERS"]);
+    let out = c
+        .update_stack()
+        .name("agents")
+        .attributes_to_delete(StackAttribute::AgentAccessConfig)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.stack().unwrap().agent_access_config().is_none());
+    let described = c.describe_stacks().names("agents").send().await.unwrap();
+    assert_eq!(&described.stacks()[0], out.stack().unwrap());
+
+    let vision_less = AgentAccessConfig::builder()
+        .settings(setting(AgentAction::ComputerInput, Permission::Enabled))
+        .build();
+    let no_bucket = AgentAccessConfig::builder()
+        .settings(setting(AgentAction::ComputerVision, Permission::Enabled))
+        .screenshots_upload_enabled(true)
+        .build();
+    for (result, expected) in [
+        (
+            code(c.create_stack().name("agents").send().await),
+            "ResourceAlreadyExistsException",
+        ),
+        (
+            code(
+                c.create_stack()
+                    .name("x")
+                    .agent_access_config(vision_less)
+                    .send()
+                    .await,
+            ),
+            "InvalidParameterCombinationException",
+        ),
+        (
+            code(
+                c.create_stack()
+                    .name("x")
+                    .agent_access_config(no_bucket)
+                    .send()
+                    .await,
+            ),
+            "InvalidParameterCombinationException",
+        ),
+        (
+            code(
+                c.create_stack()
+                    .name("x")
+                    .agent_access_config(AgentAccessConfig::builder().build())
+                    .send()
+                    .await,
+            ),
+            "ValidationException",
+        ),
+        (
+            code(c.update_stack().name("ghost").send().await),
+            "ResourceNotFoundException",
+        ),
+    ] {
+        assert_eq!(result, expected);
+    }
+    sim.shutdown().await;
+}
