@@ -2,11 +2,10 @@
 
 use crate::files::{Walk, read_file, read_stdin};
 use crate::output::OutputArgs;
-use chrono::Utc;
 use clap::Args;
 use std::path::Path;
 use std::process::ExitCode;
-use streamwarden::inputs::{Note, read_document};
+use streamwarden::inputs::{Collected, Note, read_document};
 use streamwarden::report::Report;
 use streamwarden::{InputError, Policy};
 
@@ -39,10 +38,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let now = args.output.now()?;
     let mut report = Report::new(&policy);
+    // Every file's resources first, then one evaluation: a fleet in one file is joined
+    // with its image in another.
+    let mut collected = Collected::default();
     for path in &args.paths {
         if path == "-" {
             match read_stdin() {
-                Ok(text) => add(&mut report, &policy, now, "<stdin>", text, false),
+                Ok(text) => add(&mut report, &mut collected, "<stdin>", text, false),
                 Err(e) => report.add_error(&e),
             }
             continue;
@@ -54,7 +56,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             for file in walk.files {
                 let name = file.display().to_string();
                 match read_file(&file) {
-                    Ok(text) => add(&mut report, &policy, now, &name, text, true),
+                    Ok(text) => add(&mut report, &mut collected, &name, text, true),
                     Err(e) => report.add_error(&e),
                 }
             }
@@ -64,30 +66,25 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             report.notes.extend(walk.notes);
         } else {
             match read_file(p) {
-                Ok(text) => add(&mut report, &policy, now, path, text, false),
+                Ok(text) => add(&mut report, &mut collected, path, text, false),
                 Err(e) => report.add_error(&e),
             }
         }
     }
+    report.evaluate(&policy, collected, now);
     args.output.emit(report)
 }
 
-/// Reads one document into the report, consuming its text. Inside a walked directory, a file that is not an
-/// AppStream document is noted and skipped; named on the command line, it is an error.
-fn add(
-    report: &mut Report,
-    policy: &Policy,
-    now: chrono::DateTime<Utc>,
-    name: &str,
-    text: String,
-    walked: bool,
-) {
+/// Reads one document, consuming its text: its resources into `collected`, its errors
+/// and notes into the report. Inside a walked directory, a file that is not an AppStream
+/// document is noted and skipped; named on the command line, it is an error.
+fn add(report: &mut Report, collected: &mut Collected, name: &str, text: String, walked: bool) {
     let read = read_document(name, &text);
-    // The text is no longer needed: free it before findings are made (a large input is
-    // otherwise held twice over).
+    // The text is no longer needed: free it before the next file is read and findings
+    // are made (a large input is otherwise held twice over).
     drop(text);
     match read {
-        Ok(doc) => report.add_document(policy, &doc, now),
+        Ok(doc) => report.collect(doc, collected),
         Err(InputError::Unrecognised { location, .. }) if walked => report.notes.push(Note {
             location,
             message: "skipped: not an AppStream document".to_owned(),

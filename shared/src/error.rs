@@ -91,8 +91,10 @@ pub enum InputError {
 
     #[error(
         "{location}: unrecognised document (top-level keys: {keys}); expected describe-fleets, \
-         describe-stacks or describe-sessions output, a CreateFleet/UpdateFleet/CreateStack \
-         request, a CloudTrail record or event, or a CloudFormation/SAM template"
+         describe-stacks, describe-sessions, describe-image-builders, describe-images, \
+         describe-image-permissions or describe-usage-report-subscriptions output, a \
+         CreateFleet/UpdateFleet/CreateImageBuilder/CreateStack/UpdateStack request, a \
+         CloudTrail record or event, or a CloudFormation/SAM template"
     )]
     Unrecognised { location: Location, keys: String },
 

@@ -15,7 +15,7 @@ fn streamed_json_and_sarif_are_the_pretty_printed_values() {
         {"Name": "a", "FleetType": "ON_DEMAND", "EnableDefaultInternetAccess": true},
         {"Name": "b", "FleetType": "SOMETIMES"}],
       "Stacks": [{"Name": "s"}]}"#;
-    report.add_document(&policy, &read_document("d.json", text).unwrap(), now);
+    report.add_document(&policy, read_document("d.json", text).unwrap(), now);
     report.add_error(&read_document("e.json", "{").unwrap_err());
     report.sort();
     assert!(!report.findings.is_empty() && report.errors.len() == 2);

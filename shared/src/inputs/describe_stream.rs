@@ -1,10 +1,11 @@
-//! describe-fleets / describe-stacks / describe-sessions output in JSON, read as it is
-//! parsed: each element of `Fleets`, `Stacks` and `Sessions` is parsed, read into the
+//! describe-fleets / describe-stacks / describe-image-builders / describe-images /
+//! describe-sessions output in JSON, read as it is parsed: each element of `Fleets`,
+//! `Stacks`, `ImageBuilders`, `Images` and `Sessions` is parsed, read into the
 //! model and dropped before the next, so a 200 MB document never exists as one
 //! `serde_json::Value` (which took several times the text).
 //!
 //! Only a plain describe document takes this path: a JSON object whose keys are all
-//! among `Fleets`, `Stacks`, `Sessions` and `NextToken`. Anything else (other keys,
+//! among those lists and `NextToken`. Anything else (other keys,
 //! another kind, invalid JSON) is left to the general reader, which gives the same
 //! answers for these documents, only with more memory.
 
@@ -17,9 +18,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
-const LISTS: [(&str, Section); 3] = [
+/// In the order the general reader reads them.
+const LISTS: [(&str, Section); 5] = [
     ("Fleets", Section::Fleets),
     ("Stacks", Section::Stacks),
+    ("ImageBuilders", Section::Builders),
+    ("Images", Section::Images),
     ("Sessions", Section::Other),
 ];
 
@@ -41,12 +45,8 @@ pub(super) fn read(file: &str, text: &str) -> Option<Result<Document, InputError
     let mut reader = Reader {
         file,
         lines: name_lines(text),
-        parts: [
-            Document::new(DocumentKind::DescribeOutput),
-            Document::new(DocumentKind::DescribeOutput),
-            Document::new(DocumentKind::DescribeOutput),
-        ],
-        fatal: [None, None, None],
+        parts: std::array::from_fn(|_| Document::new(DocumentKind::DescribeOutput)),
+        fatal: std::array::from_fn(|_| None),
     };
     let mut deserializer = serde_json::Deserializer::from_str(trimmed);
     // The first pass parsed the same text, so this cannot fail on syntax; a failure here
@@ -60,9 +60,9 @@ struct Reader<'t> {
     lines: NameLines<'t>,
     /// What each list gave, in `LISTS` order, merged in that order at the end so errors
     /// come out as the general reader orders them.
-    parts: [Document; 3],
+    parts: [Document; LISTS.len()],
     /// A list that is not a list (`{"Fleets": null}`), per list.
-    fatal: [Option<InputError>; 3],
+    fatal: [Option<InputError>; LISTS.len()],
 }
 
 impl Reader<'_> {
@@ -74,6 +74,8 @@ impl Reader<'_> {
         for part in self.parts {
             doc.fleets.extend(part.fleets);
             doc.stacks.extend(part.stacks);
+            doc.builders.extend(part.builders);
+            doc.images.extend(part.images);
             doc.sessions.extend(part.sessions);
             doc.errors.extend(part.errors);
         }

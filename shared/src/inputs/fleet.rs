@@ -60,13 +60,7 @@ pub fn read_fleet(
         "IdleDisconnectTimeoutInSeconds",
     )?;
     fleet.state = node.get("State").map(|n| n.string()).transpose()?;
-    fleet.vpc_config = node.attr("VpcConfig", "VpcConfig", |n| {
-        let n = n.object()?;
-        Ok(VpcConfig {
-            subnet_ids: n.attr_strings("SubnetIds", "VpcConfig.SubnetIds")?,
-            security_group_ids: n.attr_strings("SecurityGroupIds", "VpcConfig.SecurityGroupIds")?,
-        })
-    })?;
+    fleet.vpc_config = read_vpc_config(node)?;
     fleet.created_time = node.get("CreatedTime").map(|n| timestamp(&n)).transpose()?;
     fleet.fleet_errors = node
         .error_list("FleetErrors")?
@@ -134,6 +128,17 @@ fn read_status(node: &Node<'_>) -> Result<ComputeCapacityStatus, InputError> {
         actual_user_sessions: int("ActualUserSessions")?,
         drain_mode_active_user_sessions: int("DrainModeActiveUserSessions")?,
         drain_mode_unused_user_sessions: int("DrainModeUnusedUserSessions")?,
+    })
+}
+
+/// `VpcConfig` (fleets and image builders).
+pub(super) fn read_vpc_config(node: &Node<'_>) -> Result<Attr<VpcConfig>, InputError> {
+    node.attr("VpcConfig", "VpcConfig", |n| {
+        let n = n.object()?;
+        Ok(VpcConfig {
+            subnet_ids: n.attr_strings("SubnetIds", "VpcConfig.SubnetIds")?,
+            security_group_ids: n.attr_strings("SecurityGroupIds", "VpcConfig.SecurityGroupIds")?,
+        })
     })
 }
 

@@ -1,11 +1,17 @@
 //! Readers for everything a user may hand the checker, all mapped onto [`crate::model`]:
-//! `aws appstream describe-fleets` / `describe-stacks` / `describe-sessions` output,
-//! CreateFleet / UpdateFleet / CreateStack / UpdateStack requests (CLI input JSON in
-//! PascalCase, or CloudTrail `requestParameters` in lowerCamelCase), CloudTrail records,
-//! EventBridge events and log files, and CloudFormation / SAM templates (YAML or JSON).
+//! `aws appstream describe-fleets` / `describe-stacks` / `describe-sessions` /
+//! `describe-image-builders` / `describe-images` / `describe-image-permissions` /
+//! `describe-usage-report-subscriptions` output, CreateFleet / UpdateFleet /
+//! CreateImageBuilder / CreateStack / UpdateStack requests (CLI input JSON in PascalCase,
+//! or CloudTrail `requestParameters` in lowerCamelCase), CloudTrail records, EventBridge
+//! events and log files, and CloudFormation / SAM templates (YAML or JSON).
 
+mod account;
+mod builder;
+mod collected;
 mod describe_stream;
 mod fleet;
+mod image;
 mod json_lines;
 mod node;
 mod session;
@@ -14,7 +20,11 @@ mod template;
 pub mod time;
 mod yaml_scan;
 
+pub use account::read_usage_reports;
+pub use builder::read_builder;
+pub use collected::Collected;
 pub use fleet::read_fleet;
+pub use image::{read_image, read_image_permissions};
 pub use node::{Mode, Node};
 pub use session::read_session;
 pub use stack::read_stack;
@@ -23,6 +33,7 @@ use crate::error::{InputError, Location};
 use crate::finding::Source;
 use crate::model::{
     Account, Attr, Fleet, Image, ImageBuilder, Origin, Session, SharedWith, Stack, UnreadReason,
+    UsageReportSubscription,
 };
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
@@ -30,10 +41,13 @@ use std::collections::{HashMap, VecDeque};
 /// What kind of document a file held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
-    /// describe-fleets / describe-stacks / describe-sessions output (or several at once).
+    /// describe-fleets / describe-stacks / describe-sessions / describe-image-builders /
+    /// describe-images / describe-image-permissions / describe-usage-report-subscriptions
+    /// output (or several at once).
     DescribeOutput,
     CreateFleetRequest,
     UpdateFleetRequest,
+    CreateImageBuilderRequest,
     StackRequest,
     /// A CloudTrail record, an EventBridge "AWS API Call via CloudTrail" event, or a
     /// CloudTrail log file (`{"Records": [...]}`).
@@ -47,6 +61,7 @@ impl DocumentKind {
             DocumentKind::DescribeOutput => "describe output",
             DocumentKind::CreateFleetRequest => "CreateFleet request",
             DocumentKind::UpdateFleetRequest => "UpdateFleet request",
+            DocumentKind::CreateImageBuilderRequest => "CreateImageBuilder request",
             DocumentKind::StackRequest => "stack request",
             DocumentKind::CloudTrail => "CloudTrail event",
             DocumentKind::Template => "CloudFormation template",
@@ -140,15 +155,62 @@ const FLEET_ATTRIBUTES: &[&str] = &[
     "VOLUME_CONFIGURATION",
 ];
 
+/// CreateFleet/UpdateFleet members a CreateImageBuilder request never has.
+const FLEET_ONLY_KEYS: &[&str] = &[
+    "FleetType",
+    "ComputeCapacity",
+    "MaxSessionsPerInstance",
+    "MaxConcurrentSessions",
+    "MaxUserDurationInSeconds",
+    "DisconnectTimeoutInSeconds",
+    "IdleDisconnectTimeoutInSeconds",
+    "UsbDeviceFilterStrings",
+    "SessionScriptS3Location",
+    "StreamView",
+    "Platform",
+    "DeleteVpcConfig",
+    "AttributesToDelete",
+];
+
+/// CreateImageBuilder members a fleet request never has. `AccessEndpoints` is a stack's
+/// too, so it counts only beside the members builders share with fleets
+/// ([`FLEET_KEYS`]).
+const BUILDER_ONLY_KEYS: &[&str] = &[
+    "AppstreamAgentVersion",
+    "SoftwaresToInstall",
+    "SoftwaresToUninstall",
+    "AccessEndpoints",
+];
+
 const STACK_KEYS: &[&str] = &[
     "UserSettings",
     "AccessEndpoints",
     "StorageConnectors",
+    "DeleteStorageConnectors",
     "ApplicationSettings",
     "RedirectURL",
     "FeedbackURL",
     "EmbedHostDomains",
     "StreamingExperienceSettings",
+    "ContentRedirection",
+    "AgentAccessConfig",
+    "StorageConnectorAuthentication",
+];
+
+/// The top-level keys of describe output: each list (and the singular `Fleet`, `Stack`,
+/// `ImageBuilder` of create-* output), DescribeImagePermissions'
+/// `SharedImagePermissionsList` and DescribeUsageReportSubscriptions' list.
+const DESCRIBE_KEYS: &[&str] = &[
+    "Fleets",
+    "Stacks",
+    "Sessions",
+    "Fleet",
+    "Stack",
+    "ImageBuilders",
+    "ImageBuilder",
+    "Images",
+    "SharedImagePermissionsList",
+    "UsageReportSubscriptions",
 ];
 
 /// Parses `text` (named `file` in messages) as JSON or YAML: by extension, else by its
@@ -307,12 +369,12 @@ fn read_value(file: &str, text: &str) -> Result<Document, InputError> {
     } else if has("Records") || has("detail") || has("eventName") {
         doc = Document::new(DocumentKind::CloudTrail);
         read_cloudtrail(&root, &mut doc)?;
-    } else if ["Fleets", "Stacks", "Sessions", "Fleet", "Stack"]
-        .iter()
-        .any(|k| root.member(k).is_some())
-    {
+    } else if DESCRIBE_KEYS.iter().any(|k| root.member(k).is_some()) {
         doc = Document::new(DocumentKind::DescribeOutput);
         read_describe(&root, text, &mut doc)?;
+    } else if is_builder_request(&root, file) {
+        doc = Document::new(DocumentKind::CreateImageBuilderRequest);
+        push_builder_request(&root, &mut doc);
     } else if FLEET_KEYS.iter().any(|k| has(k)) || deletes_fleet_attributes(&root) {
         let update = is_update_request(&root, file);
         doc = Document::new(if update {
@@ -346,10 +408,7 @@ fn read_value(file: &str, text: &str) -> Result<Document, InputError> {
 /// [`Node::member`] does); a template is told by [`template::is_template`].
 const KINDS: &[(&str, &[&str])] = &[
     ("CloudTrail", &["Records", "detail", "eventName"]),
-    (
-        "describe output",
-        &["Fleets", "Stacks", "Sessions", "Fleet", "Stack"],
-    ),
+    ("describe output", DESCRIBE_KEYS),
 ];
 
 /// A document with the keys of two kinds (describe output beside CloudTrail `Records`,
@@ -392,6 +451,36 @@ fn deletes_fleet_attributes(root: &Node<'_>) -> bool {
                 .iter()
                 .any(|v| v.as_str().is_some_and(|a| FLEET_ATTRIBUTES.contains(&a)))
         })
+}
+
+/// Whether a request is CreateImageBuilder rather than CreateFleet/UpdateFleet (or a
+/// stack request). The two share most members (Name, ImageName, ImageArn, InstanceType,
+/// VpcConfig, EnableDefaultInternetAccess, DomainJoinInfo, IamRoleArn, Tags, ...). The
+/// rule: a request with a member only fleets take ([`FLEET_ONLY_KEYS`]: ComputeCapacity,
+/// FleetType, MaxUserDurationInSeconds, ...) and none only builders take
+/// ([`BUILDER_ONLY_KEYS`]: AppstreamAgentVersion, SoftwaresToInstall, AccessEndpoints
+/// beside fleet members, ...) is a fleet's, and the reverse a builder's. When neither or
+/// both kinds are present, a file name containing `builder` makes it a builder's;
+/// otherwise it stays a fleet's, as before builders were read.
+fn is_builder_request(root: &Node<'_>, file: &str) -> bool {
+    let has = |key: &&str| root.get(key).is_some();
+    let shared = FLEET_KEYS.iter().any(has);
+    let builder_only = BUILDER_ONLY_KEYS
+        .iter()
+        .filter(|k| shared || **k != "AccessEndpoints")
+        .any(has);
+    if !shared && !builder_only {
+        return false;
+    }
+    let fleet_only = FLEET_ONLY_KEYS.iter().any(has);
+    match (fleet_only, builder_only) {
+        (true, false) => false,
+        (false, true) => true,
+        _ => {
+            let base = file.rsplit('/').next().unwrap_or(file);
+            base.to_ascii_lowercase().contains("builder")
+        }
+    }
 }
 
 /// CreateFleet and UpdateFleet take mostly the same members; only a few tell them apart,
@@ -441,8 +530,28 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
     for node in stacks {
         read_item(Section::Stacks, &node, &mut lines, doc);
     }
+    let mut builders = list("ImageBuilders")?;
+    builders.extend(root.member("ImageBuilder"));
+    for node in builders {
+        read_item(Section::Builders, &node, &mut lines, doc);
+    }
+    for node in list("Images")? {
+        read_item(Section::Images, &node, &mut lines, doc);
+    }
     for node in list("Sessions")? {
         read_item(Section::Other, &node, &mut lines, doc);
+    }
+    if let Some(permissions) = root.member("SharedImagePermissionsList") {
+        match read_image_permissions(root, &permissions, source_of(root)) {
+            Ok(permissions) => doc.image_permissions.push(permissions),
+            Err(e) => doc.errors.push(e),
+        }
+    }
+    if let Some(subscriptions) = root.member("UsageReportSubscriptions") {
+        match read_usage_reports(&subscriptions, source_of(&subscriptions)) {
+            Ok(account) => doc.accounts.push(account),
+            Err(e) => doc.errors.push(e),
+        }
     }
     Ok(())
 }
@@ -450,8 +559,8 @@ fn read_describe(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<(), 
 /// The lines of each name, per section, in document order (see [`name_lines`]).
 type NameLines<'t> = HashMap<Section, HashMap<&'t str, VecDeque<usize>>>;
 
-/// Reads one element of a describe document's `Fleets` (`Fleets` section), `Stacks` or
-/// `Sessions` (`Other`) into `doc`. Resources of one name take that name's lines in
+/// Reads one element of a describe document's `Fleets` (`Fleets` section), `Stacks`,
+/// `ImageBuilders`, `Images` or `Sessions` (`Other`) into `doc`. Resources of one name take that name's lines in
 /// document order, so two fleets called the same each keep their own line.
 fn read_item(section: Section, node: &Node<'_>, lines: &mut NameLines<'_>, doc: &mut Document) {
     let line = node
@@ -474,6 +583,20 @@ fn read_item(section: Section, node: &Node<'_>, lines: &mut NameLines<'_>, doc: 
             }
             Err(e) => doc.errors.push(e),
         },
+        Section::Builders => match read_builder(node, Origin::Described, source, None) {
+            Ok(mut builder) => {
+                builder.source.line = line;
+                doc.builders.push(builder);
+            }
+            Err(e) => doc.errors.push(e),
+        },
+        Section::Images => match read_image(node, source) {
+            Ok(mut image) => {
+                image.source.line = line;
+                doc.images.push(image);
+            }
+            Err(e) => doc.errors.push(e),
+        },
         Section::Other => match read_session(node, source) {
             Ok(session) => doc.sessions.push(session),
             Err(e) => doc.errors.push(e),
@@ -486,6 +609,8 @@ fn read_item(section: Section, node: &Node<'_>, lines: &mut NameLines<'_>, doc: 
 enum Section {
     Fleets,
     Stacks,
+    Builders,
+    Images,
     Other,
 }
 
@@ -508,6 +633,9 @@ fn name_lines(text: &str) -> NameLines<'_> {
                 (b"Fleet\"", Section::Fleets),
                 (b"Stacks\"", Section::Stacks),
                 (b"Stack\"", Section::Stacks),
+                (b"ImageBuilders\"", Section::Builders),
+                (b"ImageBuilder\"", Section::Builders),
+                (b"Images\"", Section::Images),
                 (b"Sessions\"", Section::Other),
             ]
             .iter()
@@ -569,33 +697,75 @@ fn push_fleet_request(node: &Node<'_>, update: bool, doc: &mut Document) {
     }
 }
 
+fn push_builder_request(node: &Node<'_>, doc: &mut Document) {
+    match read_builder(node, Origin::CreateRequest, source_of(node), None) {
+        Ok(builder) => doc.builders.push(builder),
+        Err(e) => doc.errors.push(e),
+    }
+}
+
 fn push_stack_request(node: &Node<'_>, update: bool, doc: &mut Document) {
     match read_stack(node, Origin::CreateRequest, source_of(node), None) {
         Ok(mut stack) => {
             if update {
                 stack.origin = Origin::UpdateRequest;
-                let deleted = match deleted_attributes(node) {
-                    Ok(deleted) => deleted,
-                    Err(e) => return doc.errors.push(e),
-                };
-                let keep = |key: &str, attr: &str| {
-                    node.get(key).is_some() || deleted.iter().any(|d| d == attr)
-                };
-                if !keep("UserSettings", "USER_SETTINGS") {
-                    stack.user_settings = Attr::unread("UserSettings", UnreadReason::NotInRequest);
-                }
-                if !keep("AccessEndpoints", "ACCESS_ENDPOINTS") {
-                    stack.access_endpoints =
-                        Attr::unread("AccessEndpoints", UnreadReason::NotInRequest);
-                }
-                if node.get("Tags").is_none() {
-                    stack.tags = Attr::unread("Tags", UnreadReason::NotInRequest);
+                if let Err(e) = mark_stack_unchanged(&mut stack, node) {
+                    return doc.errors.push(e);
                 }
             }
             doc.stacks.push(stack);
         }
         Err(e) => doc.errors.push(e),
     }
+}
+
+/// The storage connector types UpdateStack's `AttributesToDelete` removes one at a time
+/// (`StackAttribute::StorageConnector*`).
+const CONNECTOR_ATTRIBUTES: &[(&str, &str)] = &[
+    ("STORAGE_CONNECTOR_HOMEFOLDERS", "HOMEFOLDERS"),
+    ("STORAGE_CONNECTOR_GOOGLE_DRIVE", "GOOGLE_DRIVE"),
+    ("STORAGE_CONNECTOR_ONE_DRIVE", "ONE_DRIVE"),
+];
+
+/// UpdateStack leaves every member it does not name as it is (unknown offline), unless
+/// `AttributesToDelete` removes it (then it is absent). `DeleteStorageConnectors: true`
+/// (deprecated) removes every connector, as `STORAGE_CONNECTORS` does; a
+/// `STORAGE_CONNECTOR_<TYPE>` removes that type's connector, which leaves the others
+/// unknown unless the request gives them.
+fn mark_stack_unchanged(stack: &mut Stack, node: &Node<'_>) -> Result<(), InputError> {
+    let mut deleted = deleted_attributes(node)?;
+    if let Some(flag) = node.get("DeleteStorageConnectors")
+        && flag.bool()?
+    {
+        deleted.push("STORAGE_CONNECTORS".to_owned());
+    }
+    let deleted = |attribute: &str| deleted.iter().any(|d| d == attribute);
+    macro_rules! unchanged {
+        ($($field:ident: $key:literal if not deleted $attribute:literal;)*) => {$(
+            if node.get($key).is_none() && !deleted($attribute) {
+                stack.$field = Attr::unread($key, UnreadReason::NotInRequest);
+            }
+        )*};
+    }
+    unchanged! {
+        user_settings: "UserSettings" if not deleted "USER_SETTINGS";
+        access_endpoints: "AccessEndpoints" if not deleted "ACCESS_ENDPOINTS";
+        embed_host_domains: "EmbedHostDomains" if not deleted "EMBED_HOST_DOMAINS";
+        url_redirection: "ContentRedirection" if not deleted "CONTENT_REDIRECTION";
+        agent_access: "AgentAccessConfig" if not deleted "AGENT_ACCESS_CONFIG";
+        storage_connectors: "StorageConnectors" if not deleted "STORAGE_CONNECTORS";
+    }
+    if let Attr::Set(connectors) = &mut stack.storage_connectors {
+        connectors.retain(|c| {
+            !CONNECTOR_ATTRIBUTES
+                .iter()
+                .any(|(attribute, kind)| c.connector_type == *kind && deleted(attribute))
+        });
+    }
+    if node.get("Tags").is_none() {
+        stack.tags = Attr::unread("Tags", UnreadReason::NotInRequest);
+    }
+    Ok(())
 }
 
 fn deleted_attributes(node: &Node<'_>) -> Result<Vec<String>, InputError> {
@@ -707,6 +877,17 @@ fn read_cloudtrail(root: &Node<'_>, doc: &mut Document) -> Result<(), InputError
             )));
             continue;
         }
+        if let Some(subscribed) = match event_name.as_str() {
+            "CreateUsageReportSubscription" => Some(true),
+            "DeleteUsageReportSubscription" => Some(false),
+            _ => None,
+        } {
+            match usage_report_event(&record, subscribed) {
+                Ok(account) => doc.accounts.push(account),
+                Err(e) => doc.errors.push(e),
+            }
+            continue;
+        }
         let Some(params) = record.get("requestParameters") else {
             doc.notes.push(note(format!(
                 "skipped: {event_name} has no requestParameters to check"
@@ -718,12 +899,43 @@ fn read_cloudtrail(root: &Node<'_>, doc: &mut Document) -> Result<(), InputError
             "UpdateFleet" => push_fleet_request(&params, true, doc),
             "CreateStack" => push_stack_request(&params, false, doc),
             "UpdateStack" => push_stack_request(&params, true, doc),
+            "CreateImageBuilder" => push_builder_request(&params, doc),
             other => doc.notes.push(note(format!(
-                "skipped: {other} carries no fleet or stack configuration to check offline"
+                "skipped: {other} carries no fleet, stack or image builder configuration to \
+                 check offline"
             ))),
         }
     }
     Ok(())
 }
+
+/// The account a usage report event is about (`recipientAccountId` in `awsRegion`), with
+/// its subscription (Create: the one `responseElements` describes) or none (Delete).
+fn usage_report_event(record: &Node<'_>, subscribed: bool) -> Result<Account, InputError> {
+    let field = |key: &str| record.get(key).map(|n| n.string()).transpose();
+    let mut account = Account::new(
+        field("recipientAccountId")?,
+        field("awsRegion")?,
+        source_of(record),
+    );
+    account.usage_report_subscriptions = Attr::Set(if subscribed {
+        let subscription = match record.get("responseElements") {
+            Some(response) => account::read_subscription(&response)?,
+            None => UsageReportSubscription {
+                s3_bucket_name: None,
+                schedule: None,
+                last_generated_report_date: None,
+                errors: Vec::new(),
+            },
+        };
+        vec![subscription]
+    } else {
+        Vec::new()
+    });
+    Ok(account)
+}
+
+#[cfg(test)]
+mod surface_tests;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,9 @@
-//! CloudFormation and SAM templates: `AWS::AppStream::Fleet` and `AWS::AppStream::Stack`
-//! resources. YAML short forms (`!Ref X`, `!If [...]`) become their long forms
+//! CloudFormation and SAM templates: `AWS::AppStream::Fleet`, `AWS::AppStream::Stack` and
+//! `AWS::AppStream::ImageBuilder` resources. YAML short forms (`!Ref X`, `!If [...]`) become their long forms
 //! (`{"Ref": "X"}`, `{"Fn::If": [...]}`), which the readers report as unresolved.
 
 use super::node::Node;
-use super::{Document, Note, read_fleet, read_stack};
+use super::{Document, Note, read_builder, read_fleet, read_stack};
 use crate::error::InputError;
 use crate::finding::Source;
 use crate::model::Origin;
@@ -173,10 +173,9 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
             .get("Type")
             .and_then(|t| t.value.as_str().map(str::to_owned))
             .unwrap_or_default();
-        let is_fleet = kind == "AWS::AppStream::Fleet";
-        if !is_fleet && kind != "AWS::AppStream::Stack" {
+        let Some(kind) = Kind::of(&kind) else {
             continue;
-        }
+        };
         found += 1;
         let source = Source {
             file: root.file.to_owned(),
@@ -184,16 +183,15 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
             pointer: Some(resource.pointer.clone()),
         };
         let Some(properties) = resource.get("Properties") else {
-            if is_fleet {
+            // A stack needs no property; a fleet or a builder needs at least its
+            // InstanceType.
+            if kind == Kind::Stack {
+                kind.read(&resource, source, logical_id, doc);
+            } else {
                 doc.errors.push(InputError::Missing {
                     location: resource.location(),
                     field: "Properties",
                 });
-            } else {
-                match read_stack(&resource, Origin::Template, source, Some(logical_id)) {
-                    Ok(stack) => doc.stacks.push(stack),
-                    Err(e) => doc.errors.push(e),
-                }
             }
             continue;
         };
@@ -206,25 +204,55 @@ pub fn read_template(root: &Node<'_>, text: &str, doc: &mut Document) -> Result<
             });
             continue;
         }
-        if is_fleet {
-            match read_fleet(&properties, Origin::Template, source, Some(logical_id)) {
-                Ok(fleet) => doc.fleets.push(fleet),
-                Err(e) => doc.errors.push(e),
-            }
-        } else {
-            match read_stack(&properties, Origin::Template, source, Some(logical_id)) {
-                Ok(stack) => doc.stacks.push(stack),
-                Err(e) => doc.errors.push(e),
-            }
-        }
+        kind.read(&properties, source, logical_id, doc);
     }
     if found == 0 {
         doc.notes.push(Note {
             location: resources.location(),
-            message: "no AWS::AppStream::Fleet or AWS::AppStream::Stack resources".to_owned(),
+            message: "no AWS::AppStream::Fleet, AWS::AppStream::Stack or \
+                      AWS::AppStream::ImageBuilder resources"
+                .to_owned(),
         });
     }
     Ok(())
+}
+
+/// The AppStream resource types a template is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Fleet,
+    Stack,
+    ImageBuilder,
+}
+
+impl Kind {
+    fn of(resource_type: &str) -> Option<Kind> {
+        match resource_type {
+            "AWS::AppStream::Fleet" => Some(Kind::Fleet),
+            "AWS::AppStream::Stack" => Some(Kind::Stack),
+            "AWS::AppStream::ImageBuilder" => Some(Kind::ImageBuilder),
+            _ => None,
+        }
+    }
+
+    /// Reads the resource at `node` (its `Properties`) into `doc`.
+    fn read(self, node: &Node<'_>, source: Source, logical_id: &str, doc: &mut Document) {
+        let name = Some(logical_id);
+        let read = match self {
+            Kind::Fleet => {
+                read_fleet(node, Origin::Template, source, name).map(|f| doc.fleets.push(f))
+            }
+            Kind::Stack => {
+                read_stack(node, Origin::Template, source, name).map(|s| doc.stacks.push(s))
+            }
+            Kind::ImageBuilder => {
+                read_builder(node, Origin::Template, source, name).map(|b| doc.builders.push(b))
+            }
+        };
+        if let Err(e) = read {
+            doc.errors.push(e);
+        }
+    }
 }
 
 /// The line of the first declaration of each key in a template, found in one pass:

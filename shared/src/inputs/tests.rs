@@ -911,8 +911,11 @@ fn an_update_fleet_changing_only_the_disconnect_timeout_to_900_yields_exactly_th
         r#"{"Name": "finance-apps", "DisconnectTimeoutInSeconds": 900}"#,
     );
     assert_eq!(doc.kind, DocumentKind::UpdateFleetRequest);
-    let evaluation = evaluate_fleet(&Policy::builtin(), one_fleet(&doc), now());
+    let mut fleet = one_fleet(&doc).clone();
+    crate::model::join_images(std::slice::from_mut(&mut fleet), &[]);
+    let evaluation = evaluate_fleet(&Policy::builtin(), &fleet, now());
     assert_eq!(rule_ids(&evaluation), ["FLEET-DISCONNECT-TIMEOUT"]);
+    // The image is not changed by the request: FLEET-IMAGE-OUTDATED has nothing to judge.
     assert!(
         evaluation.unresolved.is_empty(),
         "{:?}",
@@ -1462,7 +1465,11 @@ const ALL_INTRINSIC: &str = r#"Resources:
 #[test]
 fn a_template_fleet_made_only_of_intrinsics_is_unresolved_never_a_silent_pass() {
     let doc = read("opaque.yaml", ALL_INTRINSIC);
-    let fleet = one_fleet(&doc);
+    let mut joined = one_fleet(&doc).clone();
+    // As `check` does: the fleet's image is looked up (here among none), which keeps the
+    // intrinsic of its ImageName as the reason.
+    crate::model::join_images(std::slice::from_mut(&mut joined), &[]);
+    let fleet = &joined;
     assert_eq!(fleet.name, "Opaque");
     // A policy that gives every fleet rule something to check.
     let strict = Policy::parse(
@@ -1506,7 +1513,7 @@ allow_usb_redirection = false
     ];
     let expected: BTreeSet<&str> = CATALOG
         .iter()
-        .filter(|r| matches!(r.check, Check::Fleet(_)))
+        .filter(|r| matches!(r.check, Check::Fleet(_) | Check::FleetAt(_)))
         .map(|r| r.id)
         .filter(|id| !live_state.contains(id))
         .collect();

@@ -11,8 +11,11 @@ pub use text::render_text;
 
 use crate::error::{InputError, Location};
 use crate::finding::{Evaluation, Exempted, Finding, ResourceType, Severity, Unresolved};
-use crate::inputs::{Document, Note};
-use crate::policy::{Policy, evaluate_fleet, evaluate_stack, index_of};
+use crate::inputs::{Collected, Document, Note};
+use crate::policy::{
+    Policy, evaluate_account, evaluate_builder, evaluate_fleet, evaluate_image, evaluate_stack,
+    index_of,
+};
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 
@@ -43,6 +46,9 @@ pub struct Report {
     pub files: usize,
     pub fleets: usize,
     pub stacks: usize,
+    pub builders: usize,
+    pub images: usize,
+    pub accounts: usize,
     pub sessions: usize,
     /// The policy's origin (`built-in ...` or its path).
     pub policy: String,
@@ -56,21 +62,48 @@ impl Report {
         }
     }
 
-    /// Evaluates every fleet and stack of a document and keeps its errors and notes.
-    pub fn add_document(&mut self, policy: &Policy, doc: &Document, now: DateTime<Utc>) {
+    /// Evaluates one document on its own (its fleets joined with its own images only).
+    pub fn add_document(&mut self, policy: &Policy, doc: Document, now: DateTime<Utc>) {
+        let mut collected = Collected::default();
+        self.collect(doc, &mut collected);
+        self.evaluate(policy, collected, now);
+    }
+
+    /// Counts a document, keeps its errors and notes, and hands its resources to
+    /// `collected`, to be evaluated with every other file's by [`Report::evaluate`].
+    pub fn collect(&mut self, mut doc: Document, collected: &mut Collected) {
         self.files += 1;
-        self.fleets += doc.fleets.len();
-        self.stacks += doc.stacks.len();
-        self.sessions += doc.sessions.len();
-        for fleet in &doc.fleets {
+        self.errors
+            .extend(doc.errors.drain(..).map(|e| InputProblem::from(&e)));
+        self.notes.append(&mut doc.notes);
+        collected.add(doc);
+    }
+
+    /// Joins the collected resources (fleets with their images, images with their
+    /// permissions) and evaluates each: fleets, stacks, image builders, images, accounts.
+    pub fn evaluate(&mut self, policy: &Policy, mut collected: Collected, now: DateTime<Utc>) {
+        collected.join();
+        self.fleets += collected.fleets.len();
+        self.stacks += collected.stacks.len();
+        self.builders += collected.builders.len();
+        self.images += collected.images.len();
+        self.accounts += collected.accounts.len();
+        self.sessions += collected.sessions;
+        for fleet in &collected.fleets {
             self.add_evaluation(evaluate_fleet(policy, fleet, now));
         }
-        for stack in &doc.stacks {
+        for stack in &collected.stacks {
             self.add_evaluation(evaluate_stack(policy, stack, now));
         }
-        self.errors
-            .extend(doc.errors.iter().map(InputProblem::from));
-        self.notes.extend(doc.notes.iter().cloned());
+        for builder in &collected.builders {
+            self.add_evaluation(evaluate_builder(policy, builder, now));
+        }
+        for image in &collected.images {
+            self.add_evaluation(evaluate_image(policy, image, now));
+        }
+        for account in &collected.accounts {
+            self.add_evaluation(evaluate_account(policy, account, now));
+        }
     }
 
     /// Keeps one evaluation's results.

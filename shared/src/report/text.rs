@@ -145,9 +145,35 @@ pub fn render_text(report: &Report, color: bool) -> String {
     if !out.is_empty() {
         out.push('\n');
     }
+    // Image builders, images and accounts are named only when the inputs held some.
+    let mut resources = Vec::new();
+    for (resource_type, count, plural) in [
+        (ResourceType::Fleet, report.fleets, "fleets"),
+        (ResourceType::Stack, report.stacks, "stacks"),
+        (
+            ResourceType::ImageBuilder,
+            report.builders,
+            "image builders",
+        ),
+        (ResourceType::Image, report.images, "images"),
+        (ResourceType::Account, report.accounts, "accounts"),
+    ] {
+        if count > 0 || matches!(resource_type, ResourceType::Fleet | ResourceType::Stack) {
+            let noun = if count == 1 {
+                plural.trim_end_matches('s')
+            } else {
+                plural
+            };
+            resources.push(format!(
+                "{} of {count} {noun}",
+                report.resources_with_findings_of(Some(resource_type))
+            ));
+        }
+    }
+    let last = resources.pop().unwrap_or_default();
     push_line!(
         out,
-        "{} finding{}{} on {} of {} fleet{} and {} of {} stack{}; {} waived, {} not evaluated, {} error{}",
+        "{} finding{}{} on {} and {last}; {} waived, {} not evaluated, {} error{}",
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" },
         if counts.is_empty() {
@@ -155,12 +181,7 @@ pub fn render_text(report: &Report, color: bool) -> String {
         } else {
             format!(" ({})", counts.join(", "))
         },
-        report.resources_with_findings_of(Some(ResourceType::Fleet)),
-        report.fleets,
-        if report.fleets == 1 { "" } else { "s" },
-        report.resources_with_findings_of(Some(ResourceType::Stack)),
-        report.stacks,
-        if report.stacks == 1 { "" } else { "s" },
+        resources.join(", "),
         report.exempted.len(),
         report.unresolved.len(),
         report.errors.len(),
