@@ -711,6 +711,7 @@ fn a_snapshot_holds_capacity_and_load_per_instance() {
             available_user_sessions: Some(6),
             active_user_sessions: Some(5),
             actual_user_sessions: Some(11),
+            draining: Some(0),
             ..CapacityStatus::default()
         },
         // s-1, s-2, s-3, s-4, s-7, s-8 (EXPIRED s-5 and s-6 left out).
