@@ -190,6 +190,11 @@ impl World {
             "StartFleet" => self.start_fleet(params, now),
             "StopFleet" => self.stop_fleet(params, now),
             "UpdateFleet" => self.update_fleet(params),
+            "GetResources" => crate::tagging::get_resources(
+                &self.tags,
+                params,
+                page_sizes.get(operation).copied(),
+            ),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }
