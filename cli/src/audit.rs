@@ -11,6 +11,7 @@ use std::time::Instant;
 use streamwarden::Policy;
 use streamwarden::aws::Aws;
 use streamwarden::error::Location;
+use streamwarden::inputs::Note;
 use streamwarden::region_audit::{AuditOptions, audit};
 use streamwarden::report::Report;
 
@@ -89,6 +90,15 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         report.stacks += result.stacks.len();
         report.sessions += result.sessions.len();
         report.add_evaluation(result.evaluation);
+        for message in result.notes {
+            report.notes.push(Note {
+                location: Location {
+                    file: format!("appstream:{region}"),
+                    ..Location::default()
+                },
+                message,
+            });
+        }
         for error in result.errors {
             let location = Location {
                 file: format!("appstream:{region}"),

@@ -211,3 +211,202 @@ async fn audit_with_sessions_reads_every_authentication_type_of_every_associated
         .count();
     assert_eq!(asked, 4, "one associated stack x four authentication types");
 }
+
+/// `fleets` fleets and as many stacks (`fleet-0000`, `stack-0000`, ...), each with
+/// findings under the built-in policy; every `tag_every`th of each tagged with an owner,
+/// and fleet 0 with a waiver of its USB finding.
+fn estate(fleets: usize, tag_every: usize) -> Value {
+    let arn = |kind: &str, i: usize| {
+        format!("arn:aws:appstream:eu-west-1:123456789012:{kind}/{kind}-{i:04}")
+    };
+    let fleet = |i: usize| {
+        serde_json::json!({"Name": format!("fleet-{i:04}"), "Arn": arn("fleet", i),
+            "InstanceType": "stream.standard.medium", "FleetType": "ON_DEMAND", "State": "RUNNING",
+            "ComputeCapacityStatus": {"Desired": 1, "Running": 1, "InUse": 0, "Available": 1},
+            "MaxUserDurationInSeconds": 57600, "DisconnectTimeoutInSeconds": 900,
+            "EnableDefaultInternetAccess": true, "UsbDeviceFilterStrings": ["*,*,*,*,*,*,*,*"]})
+    };
+    let stack =
+        |i: usize| serde_json::json!({"Name": format!("stack-{i:04}"), "Arn": arn("stack", i)});
+    let mut tags = serde_json::Map::new();
+    for i in (0..fleets).step_by(tag_every) {
+        tags.insert(
+            arn("fleet", i),
+            serde_json::json!({"owner": format!("team-{i}")}),
+        );
+        tags.insert(
+            arn("stack", i),
+            serde_json::json!({"owner": format!("team-{i}")}),
+        );
+    }
+    tags.insert(
+        arn("fleet", 0),
+        serde_json::json!({"owner": "team-0", "streamwarden:exempt": "FLEET-USB-REDIRECTION until=2099-01-01"}),
+    );
+    serde_json::json!({
+        "Fleets": (0..fleets).map(fleet).collect::<Vec<_>>(),
+        "Stacks": (0..fleets).map(stack).collect::<Vec<_>>(),
+        "Tags": tags,
+    })
+}
+
+fn calls_of(stack: &LocalStack, operation: &str) -> usize {
+    stack
+        .sim()
+        .calls()
+        .iter()
+        .filter(|c| c.operation == operation)
+        .count()
+}
+
+const REQUIRED_OWNER: &str = "[fleet]\nrequired_tags = [\"owner\"]\n";
+
+fn policy_file(dir: &Path) -> String {
+    let path = dir.join("required-owner.toml");
+    std::fs::write(&path, REQUIRED_OWNER).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn audit_reads_tags_in_pages_and_judges_exactly_as_one_call_per_resource() {
+    let dir = std::env::temp_dir().join(format!("sw-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = policy_file(&dir);
+    let args = [
+        "audit",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-27",
+        "--policy",
+        &policy,
+    ];
+    let paged = simulator(estate(240, 5), SimConfig::default()).await;
+    let report = json(&streamwarden(&paged, &args));
+    // One at a time: the tagging API is not reachable at all.
+    let single = simulator(estate(240, 5), SimConfig::default()).await;
+    let one_by_one = streamwarden_env(&single, &args, "http://127.0.0.1:9");
+    let baseline = json(&one_by_one);
+
+    assert_eq!(verdicts(&report), verdicts(&baseline));
+    assert!(
+        !report["exempted"].as_array().unwrap().is_empty(),
+        "the waiver applies"
+    );
+    let untagged = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "FLEET-REQUIRED-TAGS")
+        .count();
+    assert_eq!(untagged, 240 - 48, "fleets without an owner tag");
+    // 240 fleets and stacks in pages of 50; 48 tagged of each, 100 per tagging page.
+    assert_eq!(calls_of(&paged, "DescribeFleets"), 5);
+    assert_eq!(calls_of(&paged, "DescribeStacks"), 5);
+    assert_eq!(calls_of(&paged, "GetResources"), 2, "one page per type");
+    assert_eq!(calls_of(&paged, "ListTagsForResource"), 0);
+    assert!(
+        report["notes"].as_array().unwrap().is_empty(),
+        "{}",
+        report["notes"]
+    );
+    let asked: BTreeSet<String> = paged
+        .sim()
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "GetResources")
+        .map(|c| {
+            assert_eq!(c.params["ResourcesPerPage"], 100);
+            assert!(c.params.get("TagFilters").is_none());
+            c.params["ResourceTypeFilters"].to_string()
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        BTreeSet::from([
+            "[\"appstream:fleet\"]".to_owned(),
+            "[\"appstream:stack\"]".to_owned()
+        ])
+    );
+
+    // The fallback said once, in the output and the log, and no waiver lost.
+    assert!(calls_of(&single, "ListTagsForResource") >= 240);
+    let notes = baseline["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tag:GetResources")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_throttled_or_failing_tagging_api_is_retried_then_falls_back() {
+    let throttle = FaultRule {
+        throttle_every: Some(2),
+        operations: vec!["GetResources".into()],
+        ..FaultRule::default()
+    };
+    let args = ["audit", "--format", "json", "--as-of", "2026-11-27"];
+    let throttled = simulator(
+        estate(120, 2),
+        SimConfig::default()
+            .page_size("GetResources", 10)
+            .fault(throttle),
+    )
+    .await;
+    let report = json(&streamwarden(&throttled, &args));
+    let plain = simulator(estate(120, 2), SimConfig::default()).await;
+    let baseline = json(&streamwarden(&plain, &args));
+    assert_eq!(verdicts(&report), verdicts(&baseline));
+    assert!(
+        report["notes"].as_array().unwrap().is_empty(),
+        "{}",
+        report["notes"]
+    );
+    let calls = throttled.sim().calls();
+    let pages: Vec<_> = calls
+        .iter()
+        .filter(|c| c.operation == "GetResources")
+        .collect();
+    assert!(
+        pages
+            .iter()
+            .any(|c| c.error.as_deref() == Some("ThrottlingException"))
+    );
+    // 60 tagged fleets and 60 stacks, 10 a page: 12 answered pages, each once.
+    assert_eq!(pages.iter().filter(|c| c.status == 200).count(), 12);
+    assert_eq!(calls_of(&throttled, "ListTagsForResource"), 0);
+
+    // Still failing after the retries: ListTagsForResource for what needs tags.
+    let failing = FaultRule {
+        error_every: Some(1),
+        operations: vec!["GetResources".into()],
+        ..FaultRule::default()
+    };
+    let broken = simulator(estate(120, 2), SimConfig::default().fault(failing)).await;
+    let out = streamwarden_env(&broken, &args, &broken.appstream().url());
+    let report = json(&out);
+    assert_eq!(
+        verdicts(&report),
+        verdicts(&baseline),
+        "no waiver stops applying"
+    );
+    assert_eq!(report["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(report["summary"]["errors"], 0);
+    assert!(calls_of(&broken, "ListTagsForResource") > 0);
+}
+
+/// Runs the CLI with the tagging API's endpoint set to `tagging`.
+fn streamwarden_env(stack: &LocalStack, args: &[&str], tagging: &str) -> Output {
+    stack
+        .command(env!("CARGO_BIN_EXE_streamwarden"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API", tagging)
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .current_dir(root())
+        .output()
+        .unwrap()
+}

@@ -4,12 +4,14 @@
 
 use crate::error::BoxError;
 use crate::model::{AuthenticationType, Fleet, Session, Stack};
+use crate::tags::TagCatalog;
 use futures_util::{StreamExt, stream};
 use std::collections::BTreeMap;
 
-/// What the services need to know about an account's AppStream in one region.
+/// What the services need to know about an account's AppStream in one region. Tags of
+/// whole resource types come from its [`TagCatalog`].
 #[allow(async_fn_in_trait)]
-pub trait FleetInventory {
+pub trait FleetInventory: TagCatalog {
     /// Every fleet, all pages.
     async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError>;
     /// One fleet by name; `None` when it does not exist.

@@ -51,6 +51,7 @@ pub mod region_audit;
 pub mod report;
 pub mod services;
 pub mod store;
+pub mod tags;
 pub mod terminal;
 
 pub use error::{InputError, PolicyError};

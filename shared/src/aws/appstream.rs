@@ -4,13 +4,15 @@
 //! The SDK has no paginator for DescribeFleets or DescribeStacks, so the NextToken loops
 //! live here. Retries (throttling, 5xx) are the SDK's, configured in [`super::clients`].
 
-use crate::finding::Source;
+use super::tagging::ResourceTagging;
+use crate::finding::{ResourceType, Source};
 use crate::inventory::{AppStreamError, FleetInventory};
 use crate::model::{
     AccessEndpoint, Attr, AuthenticationType, ComputeCapacityStatus, DomainJoinInfo, Fleet,
     FleetError, FleetType, Origin, Session, Stack, StackError, UnreadReason, UserSetting,
     VpcConfig,
 };
+use crate::tags::{TagCatalog, TaggedResources};
 use aws_sdk_appstream::Client;
 use aws_sdk_appstream::error::ProvideErrorMetadata;
 use aws_sdk_appstream::types as sdk;
@@ -27,7 +29,18 @@ fn call_error(
     resource: Option<&str>,
     source: impl Into<aws_sdk_appstream::Error>,
 ) -> AppStreamError {
-    let source: aws_sdk_appstream::Error = source.into();
+    port_error(operation, resource, source.into())
+}
+
+/// The port's error from any SDK's service error (AppStream's, the tagging API's).
+pub(super) fn port_error<E>(
+    operation: &'static str,
+    resource: Option<&str>,
+    source: E,
+) -> AppStreamError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     let code = source.code().map(str::to_owned);
     let summary = match (source.code(), source.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
@@ -57,6 +70,9 @@ fn sdk_authentication(authentication: AuthenticationType) -> sdk::Authentication
 pub struct AppStreamInventory {
     client: Client,
     region: String,
+    /// The region's tagging API, for tags in pages; without it tags are read one
+    /// resource at a time.
+    tagging: Option<ResourceTagging>,
 }
 
 impl AppStreamInventory {
@@ -64,7 +80,14 @@ impl AppStreamInventory {
         AppStreamInventory {
             client,
             region: region.into(),
+            tagging: None,
         }
+    }
+
+    /// Reads the tags of whole resource types through the tagging API.
+    pub fn with_tagging(mut self, tagging: ResourceTagging) -> Self {
+        self.tagging = Some(tagging);
+        self
     }
 
     pub fn region(&self) -> &str {
@@ -77,6 +100,15 @@ impl AppStreamInventory {
             line: None,
             pointer: Some(format!("/{kind}/{name}")),
         }
+    }
+}
+
+impl TagCatalog for AppStreamInventory {
+    async fn tagged(
+        &self,
+        resource_type: ResourceType,
+    ) -> Option<Result<TaggedResources, AppStreamError>> {
+        Some(self.tagging.as_ref()?.tagged(resource_type).await)
     }
 }
 

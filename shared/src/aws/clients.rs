@@ -1,7 +1,8 @@
 //! Every SDK client of the functions and the CLI, built in one place with the
 //! documented retry settings: the standard retry mode with 8 attempts and exponential
-//! backoff with jitter, for AppStream, DynamoDB and SNS alike. AppStream's Describe*
-//! quotas are low and throttle under a sweep, so it waits longer between attempts. A
+//! backoff with jitter, for AppStream, the tagging API, DynamoDB and SNS alike.
+//! AppStream's Describe* quotas are low and throttle under a sweep, so it waits longer
+//! between attempts; GetResources is tuned the same way. A
 //! retry configuration set through the standard `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`
 //! variables (or a profile) is left as it is. Endpoints follow the standard
 //! `AWS_ENDPOINT_URL_<SERVICE>` variables.
@@ -12,6 +13,7 @@
 use super::appstream::AppStreamInventory;
 use super::dynamodb::DynamoStore;
 use super::sns::SnsPublisher;
+use super::tagging::ResourceTagging;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_types::SdkConfig;
@@ -48,6 +50,27 @@ pub fn tune_appstream(
 pub fn appstream_client(sdk: &SdkConfig, region: &str) -> aws_sdk_appstream::Client {
     aws_sdk_appstream::Client::from_conf(
         tune_appstream(aws_sdk_appstream::config::Builder::from(sdk))
+            .region(Region::new(region.to_owned()))
+            .build(),
+    )
+}
+
+/// The tagging API's retries: AppStream's (a sweep's GetResources pages back off from
+/// 200 ms up to 10 s when throttled).
+pub fn tune_tagging(
+    builder: aws_sdk_resourcegroupstagging::config::Builder,
+) -> aws_sdk_resourcegroupstagging::config::Builder {
+    match retry(Duration::from_millis(200), Duration::from_secs(10)) {
+        Some(config) => builder.retry_config(config),
+        None => builder,
+    }
+}
+
+/// A Resource Groups Tagging API client for one region (endpoint:
+/// `AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API`).
+pub fn tagging_client(sdk: &SdkConfig, region: &str) -> aws_sdk_resourcegroupstagging::Client {
+    aws_sdk_resourcegroupstagging::Client::from_conf(
+        tune_tagging(aws_sdk_resourcegroupstagging::config::Builder::from(sdk))
             .region(Region::new(region.to_owned()))
             .build(),
     )
@@ -100,9 +123,10 @@ impl Aws {
         self.sdk.region().map(ToString::to_string)
     }
 
-    /// The AppStream inventory of one region.
+    /// The AppStream inventory of one region, with its tags in pages.
     pub fn inventory(&self, region: &str) -> AppStreamInventory {
         AppStreamInventory::new(appstream_client(&self.sdk, region), region)
+            .with_tagging(ResourceTagging::new(tagging_client(&self.sdk, region)))
     }
 
     /// One inventory per region, for the functions' `STREAMWARDEN_REGIONS`.

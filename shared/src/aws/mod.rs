@@ -6,8 +6,13 @@ pub mod appstream;
 pub mod clients;
 pub mod dynamodb;
 pub mod sns;
+pub mod tagging;
 
 pub use appstream::AppStreamInventory;
-pub use clients::{Aws, appstream_client, dynamodb_client, sns_client, tune_appstream};
+pub use clients::{
+    Aws, appstream_client, dynamodb_client, sns_client, tagging_client, tune_appstream,
+    tune_tagging,
+};
 pub use dynamodb::DynamoStore;
 pub use sns::SnsPublisher;
+pub use tagging::ResourceTagging;

@@ -3,6 +3,24 @@
 //! since the last run into session history, takes a capacity snapshot per fleet, and
 //! raises and resolves the session rules through the finding store and alerts.
 //!
+//! Every fleet is read, whatever its state or capacity (issue 14 looked for a
+//! documented reason to skip some and found none):
+//! - A non-Elastic fleet showing no instance in use and no active user session: the
+//!   API Reference defines `InUse` as "The number of instances in use for streaming" and
+//!   `ActiveUserSessions` as "The number of user sessions currently being used for
+//!   streaming sessions. This only applies to multi-session fleets."
+//!   (<https://docs.aws.amazon.com/appstream2/latest/APIReference/API_ComputeCapacityStatus.html>);
+//!   the fleet metrics say "One InUseCapacity count represents one streaming session"
+//!   (<https://docs.aws.amazon.com/appstream2/latest/developerguide/appstream-dimensions.html>).
+//!   A session's `State` is "ACTIVE | PENDING | EXPIRED"
+//!   (<https://docs.aws.amazon.com/appstream2/latest/APIReference/API_Session.html>), and
+//!   neither page says whether a PENDING (or a still-listed EXPIRED) session is counted
+//!   as in use. A zero count therefore does not prove that DescribeSessions would list
+//!   nothing, and this recorder must see PENDING and EXPIRED sessions.
+//! - A STOPPED fleet: StopFleet is documented only as "Stops the specified fleet."
+//!   (<https://docs.aws.amazon.com/appstream2/latest/APIReference/API_StopFleet.html>);
+//!   nothing says its sessions are gone from DescribeSessions once it is STOPPED.
+//!
 //! Writes follow change: a run that sees the same sessions in the same states as the last
 //! one writes only the region's bookkeeping item. A session that is gone is closed with
 //! the two bounds the runs give: the last run that saw it and the first that did not.

@@ -28,6 +28,7 @@ pub mod faults;
 pub mod scenario;
 pub mod server;
 pub mod sim;
+pub mod tagging;
 pub mod time;
 pub mod wire;
 pub mod world;

@@ -196,6 +196,7 @@ async fn aws_json(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Re
         .unwrap_or_default();
     let operation = match target.split_once('.') {
         Some((service, op)) if service == SERVICE && OPERATIONS.contains(&op) => op.to_owned(),
+        Some((service, op)) if crate::tagging::serves(service, op) => op.to_owned(),
         _ => {
             return json_error(&SimError::unknown_operation(
                 400,

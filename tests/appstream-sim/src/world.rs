@@ -269,6 +269,11 @@ impl World {
             "DrainSessionInstance" => self.drain_session_instance(params),
             "CreateStack" => self.create_stack(params, now),
             "UpdateStack" => self.update_stack(params),
+            "GetResources" => crate::tagging::get_resources(
+                &self.tags,
+                params,
+                page_sizes.get(operation).copied(),
+            ),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }

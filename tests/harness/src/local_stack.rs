@@ -216,6 +216,11 @@ impl LocalStack {
         let dynamodb = self.proxy.as_ref().map(DynamoProxy::url);
         [
             ("AWS_ENDPOINT_URL_APPSTREAM", self.appstream.url().as_str()),
+            // The simulator serves the tagging API on the same port.
+            (
+                "AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API",
+                self.appstream.url().as_str(),
+            ),
             (
                 "AWS_ENDPOINT_URL_DYNAMODB",
                 dynamodb.as_deref().unwrap_or(self.moto.url()),
