@@ -279,3 +279,167 @@ pub fn subscription_from_sdk(s: &sdk::UsageReportSubscription) -> UsageReportSub
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::appstream::stack_from_sdk;
+    use aws_sdk_appstream::primitives::DateTime as SdkTime;
+
+    #[test]
+    fn a_described_builder_keeps_every_field_a_rule_reads() {
+        let sdk_builder = sdk::ImageBuilder::builder()
+            .name("golden-builder")
+            .arn("arn:aws:appstream:eu-west-1:123456789012:image-builder/golden-builder")
+            .image_arn("arn:aws:appstream:eu-west-1::image/AppStream-WinServer2022-09-01-2026")
+            .instance_type("stream.graphics-desktop.2xlarge")
+            .state(sdk::ImageBuilderState::from("HIBERNATING"))
+            .created_time(SdkTime::from_secs(1_790_000_000))
+            .enable_default_internet_access(true)
+            .vpc_config(sdk::VpcConfig::builder().subnet_ids("subnet-1").build())
+            .access_endpoints(
+                sdk::AccessEndpoint::builder()
+                    .endpoint_type(sdk::AccessEndpointType::Streaming)
+                    .vpce_id("vpce-1")
+                    .build(),
+            )
+            .image_builder_errors(
+                sdk::ResourceError::builder()
+                    .error_code(sdk::FleetErrorCode::from("SUBNET_NOT_FOUND"))
+                    .error_message("gone")
+                    .build(),
+            )
+            .build();
+        let builder = builder_from_sdk(&sdk_builder, Source::default());
+        assert_eq!(builder.origin, Origin::Described);
+        assert_eq!(
+            builder.instance_type.known().map(String::as_str),
+            Some("stream.graphics-desktop.2xlarge")
+        );
+        // A state this build does not know is kept as the service spelled it.
+        assert_eq!(builder.state.as_deref(), Some("HIBERNATING"));
+        assert_eq!(builder.enable_default_internet_access, Attr::Set(true));
+        assert_eq!(
+            builder.created_time.map(|t| t.timestamp()),
+            Some(1_790_000_000)
+        );
+        let vpc = builder.vpc_config.known().unwrap();
+        assert_eq!(vpc.subnet_ids, Attr::Set(vec!["subnet-1".to_owned()]));
+        assert_eq!(vpc.security_group_ids, Attr::Absent);
+        let endpoints = builder.access_endpoints.known().unwrap();
+        assert_eq!(endpoints[0].vpce_id, Attr::Set("vpce-1".to_owned()));
+        assert_eq!(builder.errors[0].error_code, "SUBNET_NOT_FOUND");
+        assert_eq!(builder.disable_imdsv1, Attr::Absent);
+        assert!(builder.tags.get().is_err(), "tags come from another call");
+    }
+
+    #[test]
+    fn a_described_image_keeps_sharing_and_agent_flags_as_the_api_spells_them() {
+        let sdk_image = sdk::Image::builder()
+            .name("golden-2026-09")
+            .arn("arn:aws:appstream:eu-west-1:123456789012:image/golden-2026-09")
+            .visibility(sdk::VisibilityType::Private)
+            .public_base_image_released_date(SdkTime::from_secs(1_780_000_000))
+            .image_shared_with_others(sdk::ImageSharedWithOthers::True)
+            .latest_appstream_agent_version(sdk::LatestAppstreamAgentVersion::from("MAYBE"))
+            .build();
+        let image = image_from_sdk(&sdk_image, Source::default());
+        assert!(image.is_owned());
+        assert_eq!(image.image_shared_with_others, Attr::Set("TRUE".to_owned()));
+        assert_eq!(
+            image.latest_appstream_agent_version,
+            Attr::Set("MAYBE".to_owned())
+        );
+        assert_eq!(
+            image.public_base_image_released_date.map(|t| t.timestamp()),
+            Some(1_780_000_000)
+        );
+        assert!(
+            image.shared_with.get().is_err(),
+            "unread until DescribeImagePermissions"
+        );
+
+        let shared = shared_with_from_sdk(
+            &sdk::SharedImagePermissions::builder()
+                .shared_account_id("444455556666")
+                .image_permissions(sdk::ImagePermissions::builder().allow_fleet(true).build())
+                .build(),
+        );
+        assert_eq!(
+            shared,
+            SharedWith {
+                account_id: "444455556666".to_owned(),
+                allow_fleet: Some(true),
+                allow_image_builder: None,
+            }
+        );
+    }
+
+    #[test]
+    fn a_described_stack_maps_the_2026_controls_and_keeps_unknown_actions() {
+        let sdk_stack = sdk::Stack::builder()
+            .name("agents")
+            .embed_host_domains("*.example.com")
+            .content_redirection(
+                sdk::ContentRedirection::builder()
+                    .host_to_client(
+                        sdk::UrlRedirectionConfig::builder()
+                            .enabled(true)
+                            .allowed_urls("*")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .agent_access_config(
+                sdk::AgentAccessConfig::builder()
+                    .settings(
+                        sdk::AgentAccessSetting::builder()
+                            .agent_action(sdk::AgentAction::from("COMPUTER_AUDIO"))
+                            .permission(sdk::Permission::Enabled)
+                            .build(),
+                    )
+                    .user_control_mode(sdk::UserControlMode::from("VIEW_ONLY"))
+                    .build(),
+            )
+            .storage_connectors(
+                sdk::StorageConnector::builder()
+                    .connector_type(sdk::StorageConnectorType::from("ONE_DRIVE"))
+                    .build(),
+            )
+            .build();
+        let stack = stack_from_sdk(&sdk_stack, Source::default());
+        assert_eq!(
+            stack.embed_host_domains,
+            Attr::Set(vec!["*.example.com".to_owned()])
+        );
+        let redirection = stack.url_redirection.known().unwrap();
+        assert_eq!(redirection.enabled, Attr::Set(true));
+        assert_eq!(redirection.allowed_urls, Attr::Set(vec!["*".to_owned()]));
+        assert_eq!(redirection.denied_urls, Attr::Absent);
+        let agents = stack.agent_access.known().unwrap();
+        let settings = agents.settings.known().unwrap();
+        assert_eq!(settings[0].action, "COMPUTER_AUDIO");
+        assert_eq!(settings[0].permission, Attr::Set("ENABLED".to_owned()));
+        assert_eq!(agents.user_control_mode, Attr::Set("VIEW_ONLY".to_owned()));
+        let connectors = stack.storage_connectors.known().unwrap();
+        assert_eq!(connectors[0].connector_type, "ONE_DRIVE");
+        assert_eq!(connectors[0].domains, Attr::Absent);
+    }
+
+    #[test]
+    fn a_usage_report_subscription_keeps_its_errors() {
+        let subscription = subscription_from_sdk(
+            &sdk::UsageReportSubscription::builder()
+                .s3_bucket_name("appstream-logs")
+                .schedule(sdk::UsageReportSchedule::Daily)
+                .subscription_errors(
+                    sdk::LastReportGenerationExecutionError::builder()
+                        .error_code(sdk::UsageReportExecutionErrorCode::AccessDenied)
+                        .build(),
+                )
+                .build(),
+        );
+        assert_eq!(subscription.schedule.as_deref(), Some("DAILY"));
+        assert_eq!(subscription.errors[0].error_code, "ACCESS_DENIED");
+    }
+}
