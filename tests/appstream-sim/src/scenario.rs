@@ -1,5 +1,5 @@
-//! The scenario document: the simulated account's fleets, stacks, associations, sessions
-//! and tags.
+//! The scenario document: the simulated account's fleets, stacks, associations, sessions,
+//! image builders, images and their permissions, usage report subscriptions and tags.
 //!
 //! Its top-level keys are those of `aws appstream describe-*` output, so a saved
 //! `describe-fleets` document is already a valid scenario:
@@ -11,6 +11,11 @@
 //!   "Fleets": [ ... ], "Stacks": [ ... ],
 //!   "Associations": [ {"FleetName": "f", "StackName": "s"} ],
 //!   "Sessions": [ ... ],
+//!   "ImageBuilders": [ ... ], "Images": [ ... ],
+//!   "ImagePermissions": [ {"Name": "golden", "SharedImagePermissionsList": [
+//!       {"sharedAccountId": "111122223333",
+//!        "imagePermissions": {"allowFleet": true, "allowImageBuilder": false}} ]} ],
+//!   "UsageReportSubscriptions": [ {"S3BucketName": "...", "Schedule": "DAILY"} ],
 //!   "Tags": { "arn:aws:appstream:us-east-1:123456789012:fleet/f": {"Team": "x"} },
 //!   "PageSizes": { "DescribeFleets": 2 },
 //!   "Timings": { "FleetStartSeconds": 60, "FleetStopSeconds": 30 },
@@ -19,6 +24,20 @@
 //! ```
 //!
 //! Every key is optional; unknown keys (such as a saved `NextToken`) are ignored.
+//!
+//! - `Images` are `DescribeImages` objects. `Visibility` is `PRIVATE` (this account's,
+//!   the default), `PUBLIC` (AWS's base images, ARN without an account) or `SHARED`
+//!   (another account's image shared with this one: give its `Arn`). For `PRIVATE`
+//!   images `ImageSharedWithOthers` is derived from `ImagePermissions` on every answer.
+//! - `ImagePermissions` holds `DescribeImagePermissions` outputs, one per private image
+//!   (member names as on the wire: `sharedAccountId`, `imagePermissions`, `allowFleet`,
+//!   `allowImageBuilder`).
+//! - `UsageReportSubscriptions` holds at most one subscription: AppStream has at most
+//!   one per account and region.
+//! - `Tags` may name an image builder or image too; an `Images`/`ImageBuilders` object
+//!   may also carry its own `Tags` map, which is moved to the tag store.
+//! - Image builders use the fleet timings: `PENDING` lasts `FleetStartSeconds`,
+//!   `STOPPING` lasts `FleetStopSeconds`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,6 +88,14 @@ pub struct Scenario {
     pub associations: Vec<(String, String)>,
     /// Session objects as `DescribeSessions` returns them.
     pub sessions: Vec<Map<String, Value>>,
+    /// Image builder objects as `DescribeImageBuilders` returns them.
+    pub image_builders: Vec<Map<String, Value>>,
+    /// Image objects as `DescribeImages` returns them.
+    pub images: Vec<Map<String, Value>>,
+    /// Shared-image permissions per private image name, in wire form.
+    pub image_permissions: Vec<(String, Vec<Map<String, Value>>)>,
+    /// The usage report subscription, if any (at most one).
+    pub usage_report_subscriptions: Vec<Map<String, Value>>,
     /// Tags keyed by resource ARN, or by fleet or stack name.
     pub tags: Vec<(String, Map<String, Value>)>,
     /// Page sizes per operation.
@@ -89,6 +116,10 @@ impl Default for Scenario {
             stacks: Vec::new(),
             associations: Vec::new(),
             sessions: Vec::new(),
+            image_builders: Vec::new(),
+            images: Vec::new(),
+            image_permissions: Vec::new(),
+            usage_report_subscriptions: Vec::new(),
             tags: Vec::new(),
             page_sizes: BTreeMap::new(),
             timings: Timings::default(),
@@ -143,7 +174,26 @@ impl Scenario {
         scenario.fleets = take_objects(&mut doc, "Fleets")?;
         scenario.stacks = take_objects(&mut doc, "Stacks")?;
         scenario.sessions = take_objects(&mut doc, "Sessions")?;
-        for (kind, items) in [("Fleets", &scenario.fleets), ("Stacks", &scenario.stacks)] {
+        scenario.image_builders = take_objects(&mut doc, "ImageBuilders")?;
+        scenario.images = take_objects(&mut doc, "Images")?;
+        scenario.usage_report_subscriptions = take_objects(&mut doc, "UsageReportSubscriptions")?;
+        if scenario.usage_report_subscriptions.len() > 1 {
+            return Err(bad(
+                "UsageReportSubscriptions: AppStream has at most one subscription per account and region",
+            ));
+        }
+        for (i, entry) in take_objects(&mut doc, "ImagePermissions")?
+            .into_iter()
+            .enumerate()
+        {
+            scenario.image_permissions.push(read_permissions(i, entry)?);
+        }
+        for (kind, items) in [
+            ("Fleets", &scenario.fleets),
+            ("Stacks", &scenario.stacks),
+            ("ImageBuilders", &scenario.image_builders),
+            ("Images", &scenario.images),
+        ] {
             for (i, item) in items.iter().enumerate() {
                 if !item.get("Name").is_some_and(Value::is_string) {
                     return Err(bad(format!("{kind}[{i}]: Name is required")));
@@ -214,6 +264,9 @@ impl Scenario {
             &mut scenario.fleets,
             &mut scenario.stacks,
             &mut scenario.sessions,
+            &mut scenario.image_builders,
+            &mut scenario.images,
+            &mut scenario.usage_report_subscriptions,
         ] {
             for item in list.iter_mut() {
                 let mut v = Value::Object(std::mem::take(item));
@@ -242,6 +295,37 @@ pub fn parse_page_sizes(value: &Value) -> Result<BTreeMap<String, usize>, Error>
             Ok((op.clone(), size))
         })
         .collect()
+}
+
+/// Reads one `{"Name", "SharedImagePermissionsList"}` entry of `ImagePermissions`.
+fn read_permissions(
+    index: usize,
+    mut entry: Map<String, Value>,
+) -> Result<(String, Vec<Map<String, Value>>), Error> {
+    let at = format!("ImagePermissions[{index}]");
+    let name =
+        take_string(&mut entry, "Name")?.ok_or_else(|| bad(format!("{at}: Name is required")))?;
+    let list = take_objects(&mut entry, "SharedImagePermissionsList")
+        .map_err(|e| bad(format!("{at}: {e}")))?;
+    for (j, permission) in list.iter().enumerate() {
+        if !permission
+            .get("sharedAccountId")
+            .is_some_and(Value::is_string)
+        {
+            return Err(bad(format!(
+                "{at}.SharedImagePermissionsList[{j}]: sharedAccountId is required"
+            )));
+        }
+        if !permission
+            .get("imagePermissions")
+            .is_some_and(Value::is_object)
+        {
+            return Err(bad(format!(
+                "{at}.SharedImagePermissionsList[{j}]: imagePermissions is required"
+            )));
+        }
+    }
+    Ok((name, list))
 }
 
 fn bad(message: impl Into<String>) -> Error {

@@ -19,8 +19,13 @@
 //! | `GET`/`PATCH`/`DELETE /_sim/sessions/{id}` | merge patch | reads / changes / ends a session |
 //! | `GET`/`POST /_sim/fleets`, `GET`/`PATCH`/`DELETE /_sim/fleets/{name}` | Fleet object / merge patch | fleets |
 //! | `GET`/`POST /_sim/stacks`, `GET`/`PATCH`/`DELETE /_sim/stacks/{name}` | Stack object / merge patch | stacks |
+//! | `GET`/`POST /_sim/image-builders`, `GET`/`PATCH`/`DELETE /_sim/image-builders/{name}` | ImageBuilder object / merge patch | image builders |
+//! | `GET`/`POST /_sim/images`, `GET`/`PATCH`/`DELETE /_sim/images/{name}` | Image object / merge patch | images (`GET` shows them as stored: `ImageSharedWithOthers` is derived on the wire) |
 //! | `POST`/`DELETE /_sim/associations` | `{"FleetName", "StackName"}` | associates / disassociates |
 //! | `POST /_sim/tags` | `{"Resource": ARN or name, "Tags": {...}}` | replaces a resource's tags |
+//!
+//! Counts: `health`'s `calls` and the call log (`GET /_sim/calls`) cover every AppStream
+//! operation, the image and usage report ones included.
 //!
 //! A merge patch is RFC 7386: members given replace, `null` removes.
 
@@ -33,7 +38,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::{Map, Value, json};
 
 use crate::error::SimError;
@@ -44,7 +49,7 @@ use crate::time::parse_timestamp;
 use crate::wire::{
     SERVICE, cbor_body_to_json, cbor_error_body, json_error_body, json_to_cbor_body,
 };
-use crate::world::OPERATIONS;
+use crate::world::{Kind, OPERATIONS};
 
 const CBOR: &str = "application/cbor";
 const AMZ_JSON: &str = "application/x-amz-json-1.1";
@@ -90,6 +95,10 @@ pub fn router(sim: Sim) -> Router {
             "/_sim/stacks/{name}",
             get(get_stack).patch(patch_stack).delete(remove_stack),
         )
+        .route("/_sim/image-builders", collection(Kind::ImageBuilder))
+        .route("/_sim/image-builders/{name}", member(Kind::ImageBuilder))
+        .route("/_sim/images", collection(Kind::Image))
+        .route("/_sim/images/{name}", member(Kind::Image))
         .route("/_sim/associations", post(associate).delete(disassociate))
         .route("/_sim/tags", post(set_tags))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -486,6 +495,45 @@ async fn patch_stack(State(sim): State<Sim>, Path(name): Path<String>, body: Byt
 
 async fn remove_stack(State(sim): State<Sim>, Path(name): Path<String>) -> Response {
     control_result(sim.remove_stack(&name))
+}
+
+/// `GET` lists the resources of `kind`, `POST` adds one.
+fn collection(kind: Kind) -> MethodRouter<Sim> {
+    get(move |State(sim): State<Sim>| async move { ok_json(sim.resources(kind)) }).post(
+        move |State(sim): State<Sim>, body: Bytes| async move {
+            match parse_object(&body) {
+                Ok(m) => control_result(sim.add_resource(kind, m)),
+                Err(e) => control_error(&e),
+            }
+        },
+    )
+}
+
+/// `GET`, `PATCH` (merge patch) and `DELETE` one resource of `kind` by name.
+fn member(kind: Kind) -> MethodRouter<Sim> {
+    get(
+        move |State(sim): State<Sim>, Path(name): Path<String>| async move {
+            let noun = if kind == Kind::Image {
+                "image"
+            } else {
+                "image builder"
+            };
+            or_not_found(sim.resource(kind, &name), noun, &name)
+        },
+    )
+    .patch(
+        move |State(sim): State<Sim>, Path(name): Path<String>, body: Bytes| async move {
+            match parse_object(&body) {
+                Ok(m) => control_result(sim.patch_resource(kind, &name, &Value::Object(m))),
+                Err(e) => control_error(&e),
+            }
+        },
+    )
+    .delete(
+        move |State(sim): State<Sim>, Path(name): Path<String>| async move {
+            control_result(sim.remove_resource(kind, &name))
+        },
+    )
 }
 
 fn association(body: &Bytes) -> Result<(String, String), SimError> {

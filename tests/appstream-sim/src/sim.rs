@@ -345,6 +345,31 @@ impl Sim {
         self.ticked().0.world.all(Kind::Stack)
     }
 
+    /// Adds an image builder or image (or a fleet or stack).
+    pub fn add_resource(&self, kind: Kind, object: Map<String, Value>) -> Result<Value, SimError> {
+        self.ticked().0.world.insert_resource(kind, object)
+    }
+
+    /// Merges a JSON patch into a named resource (`null` removes a member).
+    pub fn patch_resource(&self, kind: Kind, name: &str, patch: &Value) -> Result<Value, SimError> {
+        self.ticked().0.world.patch_resource(kind, name, patch)
+    }
+
+    /// Removes a named resource with what belongs to it.
+    pub fn remove_resource(&self, kind: Kind, name: &str) -> Result<Value, SimError> {
+        self.ticked().0.world.remove_resource(kind, name)
+    }
+
+    /// A named resource as stored.
+    pub fn resource(&self, kind: Kind, name: &str) -> Option<Value> {
+        self.ticked().0.world.get(kind, name)
+    }
+
+    /// Every resource of one kind, as stored.
+    pub fn resources(&self, kind: Kind) -> Value {
+        self.ticked().0.world.all(kind)
+    }
+
     /// Associates a fleet with a stack.
     pub fn associate(&self, fleet: &str, stack: &str) -> Result<(), SimError> {
         self.lock().world.associate(fleet, stack)
@@ -355,7 +380,7 @@ impl Sim {
         self.lock().world.disassociate(fleet, stack)
     }
 
-    /// Replaces a resource's tags (by ARN, or fleet or stack name); returns the ARN.
+    /// Replaces a resource's tags (by ARN, or by name); returns the ARN.
     pub fn set_tags(&self, resource: &str, tags: Map<String, Value>) -> Result<String, SimError> {
         self.lock().world.set_tags(resource, tags)
     }

@@ -1,4 +1,10 @@
 //! The simulated account state and the AppStream operations performed on it.
+//!
+//! Fleets, stacks, associations and sessions live here; image builders and images in
+//! [`images`], usage report subscriptions in [`usage`].
+
+mod images;
+mod usage;
 
 use std::collections::BTreeMap;
 
@@ -20,12 +26,17 @@ pub const OPERATIONS: &[&str] = &[
     "StartFleet",
     "StopFleet",
     "UpdateFleet",
+    "DescribeImageBuilders",
+    "DescribeImages",
+    "DescribeImagePermissions",
+    "DescribeUsageReportSubscriptions",
 ];
 
 /// Page size used for an operation when neither the scenario nor a flag sets one.
 pub fn default_page_size(operation: &str) -> usize {
     match operation {
         "DescribeSessions" => 20,
+        "DescribeImages" => images::MAX_IMAGES_PER_PAGE,
         _ => 50,
     }
 }
@@ -50,8 +61,14 @@ pub struct World {
     stacks: Vec<Object>,
     associations: Vec<(String, String)>,
     sessions: Vec<Object>,
+    image_builders: Vec<Object>,
+    images: Vec<Object>,
+    /// SharedImagePermissions objects (wire form) per private image name.
+    image_permissions: BTreeMap<String, Vec<Object>>,
+    /// The account's usage report subscription in this region, if any (at most one).
+    usage_reports: Vec<Object>,
     tags: BTreeMap<String, Object>,
-    transitions: BTreeMap<String, Transition>,
+    transitions: BTreeMap<(Kind, String), Transition>,
     timings: Timings,
     expire_sessions: bool,
     session_seq: u64,
@@ -67,6 +84,10 @@ impl World {
             stacks: Vec::new(),
             associations: Vec::new(),
             sessions: Vec::new(),
+            image_builders: Vec::new(),
+            images: Vec::new(),
+            image_permissions: BTreeMap::new(),
+            usage_reports: scenario.usage_report_subscriptions.clone(),
             tags: BTreeMap::new(),
             transitions: BTreeMap::new(),
             timings: scenario.timings,
@@ -78,6 +99,15 @@ impl World {
         }
         for stack in &scenario.stacks {
             world.insert_resource(Kind::Stack, stack.clone())?;
+        }
+        for builder in &scenario.image_builders {
+            world.insert_resource(Kind::ImageBuilder, builder.clone())?;
+        }
+        for image in &scenario.images {
+            world.insert_resource(Kind::Image, image.clone())?;
+        }
+        for (image, permissions) in &scenario.image_permissions {
+            world.load_permissions(image, permissions)?;
         }
         for (fleet, stack) in &scenario.associations {
             world.associate(fleet, stack)?;
@@ -115,6 +145,12 @@ impl World {
                 .map(|(f, s)| json!({"FleetName": f, "StackName": s}))
                 .collect::<Vec<_>>(),
             "Sessions": self.sessions,
+            "ImageBuilders": self.image_builders,
+            "Images": self.images,
+            "ImagePermissions": self.image_permissions.iter()
+                .map(|(name, list)| json!({"Name": name, "SharedImagePermissionsList": list}))
+                .collect::<Vec<_>>(),
+            "UsageReportSubscriptions": self.usage_reports,
             "Tags": self.tags,
             "PageSizes": page_sizes,
             "Timings": {
@@ -125,28 +161,34 @@ impl World {
         })
     }
 
-    /// Counts of fleets, stacks, associations and sessions.
+    /// Counts of fleets, stacks, associations, sessions, image builders and images.
     pub fn counts(&self) -> Value {
         json!({
             "fleets": self.fleets.len(),
             "stacks": self.stacks.len(),
             "associations": self.associations.len(),
             "sessions": self.sessions.len(),
+            "image_builders": self.image_builders.len(),
+            "images": self.images.len(),
         })
     }
 
-    /// Applies whatever the clock passing `now` brings: finished fleet transitions and,
-    /// when enabled, expired sessions.
+    /// Applies whatever the clock passing `now` brings: finished fleet and image builder
+    /// transitions and, when enabled, expired sessions.
     pub fn tick(&mut self, now: f64) {
-        let due: Vec<(String, &'static str)> = self
+        let due: Vec<((Kind, String), &'static str)> = self
             .transitions
             .iter()
             .filter(|(_, t)| t.at <= now)
-            .map(|(name, t)| (name.clone(), t.to))
+            .map(|(key, t)| (key.clone(), t.to))
             .collect();
-        for (name, to) in due {
-            self.transitions.remove(&name);
-            self.set_fleet_state(&name, to);
+        for (key, to) in due {
+            self.transitions.remove(&key);
+            let (kind, name) = key;
+            match kind {
+                Kind::Fleet => self.set_fleet_state(&name, to),
+                _ => self.set_state(kind, &name, to),
+            }
         }
         if self.expire_sessions {
             let expired: Vec<String> = self
@@ -190,11 +232,16 @@ impl World {
             "StartFleet" => self.start_fleet(params, now),
             "StopFleet" => self.stop_fleet(params, now),
             "UpdateFleet" => self.update_fleet(params),
+            "DescribeImageBuilders" => self.describe(Kind::ImageBuilder, params, page_size),
+            "DescribeImages" => self.describe_images(params, page_size),
+            "DescribeImagePermissions" => self.describe_image_permissions(params, page_size),
+            "DescribeUsageReportSubscriptions" => self.describe_usage_reports(params, page_size),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }
 
     fn describe(&self, kind: Kind, params: &Value, page_size: usize) -> Result<Value, SimError> {
+        let page_size = max_results(params, None)?.unwrap_or(page_size);
         let items: Vec<Value> = match string_list(params, "Names")? {
             Some(names) if !names.is_empty() => names
                 .iter()
@@ -224,12 +271,12 @@ impl World {
             .iter()
             .filter_map(|(fleet, stack)| match kind {
                 Kind::Fleet => (fleet == &name).then(|| Value::String(stack.clone())),
-                Kind::Stack => (stack == &name).then(|| Value::String(fleet.clone())),
+                _ => (stack == &name).then(|| Value::String(fleet.clone())),
             })
             .collect();
         let op = match kind {
             Kind::Fleet => "ListAssociatedStacks",
-            Kind::Stack => "ListAssociatedFleets",
+            _ => "ListAssociatedFleets",
         };
         let (page, token) = paginate(op, names, page_size, params)?;
         Ok(with_token(json!({ "Names": page }), token))
@@ -300,7 +347,7 @@ impl World {
     fn list_tags(&self, params: &Value) -> Result<Value, SimError> {
         let arn = required_string(params, "ResourceArn")?;
         let known = self.tags.contains_key(&arn)
-            || [Kind::Fleet, Kind::Stack].iter().any(|k| {
+            || Kind::ALL.iter().any(|k| {
                 self.list(*k)
                     .iter()
                     .any(|r| str_of(r, "Arn") == Some(arn.as_str()))
@@ -320,7 +367,12 @@ impl World {
         match state.as_str() {
             "STOPPED" => {
                 self.set_fleet_state(&name, "STARTING");
-                self.schedule(&name, "RUNNING", now + self.timings.fleet_start_seconds);
+                self.schedule(
+                    Kind::Fleet,
+                    &name,
+                    "RUNNING",
+                    now + self.timings.fleet_start_seconds,
+                );
             }
             "STOPPING" => {
                 return Err(SimError::concurrent_modification(format!(
@@ -336,9 +388,14 @@ impl World {
         let name = required_string(params, "Name")?;
         let state = self.fleet_state(&name)?;
         if matches!(state.as_str(), "RUNNING" | "STARTING") {
-            self.transitions.remove(&name);
+            self.transitions.remove(&(Kind::Fleet, name.clone()));
             self.set_fleet_state(&name, "STOPPING");
-            self.schedule(&name, "STOPPED", now + self.timings.fleet_stop_seconds);
+            self.schedule(
+                Kind::Fleet,
+                &name,
+                "STOPPED",
+                now + self.timings.fleet_stop_seconds,
+            );
         }
         Ok(json!({}))
     }
@@ -436,9 +493,16 @@ impl World {
         Ok(json!({ "Fleet": updated }))
     }
 
-    fn schedule(&mut self, fleet: &str, to: &'static str, at: f64) {
+    fn schedule(&mut self, kind: Kind, name: &str, to: &'static str, at: f64) {
         self.transitions
-            .insert(fleet.to_owned(), Transition { to, at });
+            .insert((kind, name.to_owned()), Transition { to, at });
+    }
+
+    /// Sets the `State` of a resource that has no counters to keep (an image builder).
+    fn set_state(&mut self, kind: Kind, name: &str, state: &'static str) {
+        if let Some(resource) = self.resource_mut(kind, name) {
+            resource.insert("State".to_owned(), Value::String(state.to_owned()));
+        }
     }
 
     fn fleet_state(&self, name: &str) -> Result<String, SimError> {
@@ -480,7 +544,8 @@ impl World {
         }
     }
 
-    /// Adds a fleet or stack (control API). Fills in a missing ARN.
+    /// Adds a fleet, stack, image builder or image (control API). Fills in a missing ARN;
+    /// an image builder's or image's own `Tags` map moves to the tag store.
     pub fn insert_resource(&mut self, kind: Kind, mut object: Object) -> Result<Value, SimError> {
         let name = object
             .get("Name")
@@ -499,8 +564,26 @@ impl World {
         let Value::Object(mut object) = value else {
             return Err(SimError::new(400, "BadRequest", "expected an object"));
         };
+        if kind == Kind::Image {
+            images::check_image(&object)?;
+        }
         if !object.get("Arn").is_some_and(Value::is_string) {
-            object.insert("Arn".to_owned(), Value::String(self.arn(kind, &name)));
+            let arn = match kind {
+                Kind::Image => self.image_arn(&object, &name),
+                _ => self.arn(kind, &name),
+            };
+            object.insert("Arn".to_owned(), Value::String(arn));
+        }
+        let own_tags = match kind {
+            Kind::ImageBuilder | Kind::Image => object.remove("Tags"),
+            Kind::Fleet | Kind::Stack => None,
+        };
+        if let Some(tags) = own_tags.filter(|t| !t.is_null()) {
+            let Value::Object(tags) = tags else {
+                return Err(SimError::new(400, "BadRequest", "Tags must be an object"));
+            };
+            let arn = str_of(&object, "Arn").unwrap_or_default().to_owned();
+            self.set_tags(&arn, tags)?;
         }
         self.list_mut(kind).push(object.clone());
         Ok(Value::Object(object))
@@ -525,8 +608,8 @@ impl World {
         let Value::Object(object) = value else {
             return Err(SimError::new(400, "BadRequest", "expected an object"));
         };
-        if kind == Kind::Fleet && patch.get("State").is_some() {
-            self.transitions.remove(name);
+        if patch.get("State").is_some() {
+            self.transitions.remove(&(kind, name.to_owned()));
         }
         if let Some(slot) = self.resource_mut(kind, name) {
             *slot = object.clone();
@@ -534,7 +617,8 @@ impl World {
         Ok(Value::Object(object))
     }
 
-    /// Removes a fleet or stack with its associations, tags and sessions.
+    /// Removes a fleet or stack with its associations, tags and sessions, an image with
+    /// its permissions and tags, or an image builder with its tags.
     pub fn remove_resource(&mut self, kind: Kind, name: &str) -> Result<Value, SimError> {
         let list = self.list_mut(kind);
         let index = list
@@ -545,13 +629,21 @@ impl World {
         if let Some(arn) = str_of(&removed, "Arn") {
             self.tags.remove(arn);
         }
-        let member = kind.name_member();
-        self.associations.retain(|(f, s)| match kind {
-            Kind::Fleet => f != name,
-            Kind::Stack => s != name,
-        });
-        self.sessions.retain(|s| str_of(s, member) != Some(name));
-        self.transitions.remove(name);
+        match kind {
+            Kind::Fleet | Kind::Stack => {
+                let member = kind.name_member();
+                self.associations.retain(|(f, s)| match kind {
+                    Kind::Fleet => f != name,
+                    _ => s != name,
+                });
+                self.sessions.retain(|s| str_of(s, member) != Some(name));
+            }
+            Kind::Image => {
+                self.image_permissions.remove(name);
+            }
+            Kind::ImageBuilder => {}
+        }
+        self.transitions.remove(&(kind, name.to_owned()));
         Ok(Value::Object(removed))
     }
 
@@ -585,7 +677,8 @@ impl World {
         Ok(())
     }
 
-    /// Replaces the tags of a resource given by ARN, or by fleet or stack name.
+    /// Replaces the tags of a resource given by ARN, or by fleet, stack, image builder or
+    /// image name.
     pub fn set_tags(&mut self, resource: &str, tags: Object) -> Result<String, SimError> {
         if let Some((k, _)) = tags.iter().find(|(_, v)| !v.is_string()) {
             return Err(SimError::new(
@@ -721,12 +814,12 @@ impl World {
             .map(|i| Value::Object(self.sessions[i].clone()))
     }
 
-    /// A fleet or stack by name.
+    /// A fleet, stack, image builder or image by name, as stored.
     pub fn get(&self, kind: Kind, name: &str) -> Option<Value> {
         self.resource(kind, name).cloned().map(Value::Object)
     }
 
-    /// All fleets or stacks.
+    /// All fleets, stacks, image builders or images, as stored.
     pub fn all(&self, kind: Kind) -> Value {
         Value::Array(self.list(kind).iter().cloned().map(Value::Object).collect())
     }
@@ -807,7 +900,7 @@ impl World {
         if resource.starts_with("arn:") {
             return resource.to_owned();
         }
-        [Kind::Fleet, Kind::Stack]
+        Kind::ALL
             .iter()
             .find_map(|k| self.resource(*k, resource).and_then(|r| str_of(r, "Arn")))
             .map_or_else(|| self.arn(Kind::Fleet, resource), str::to_owned)
@@ -826,6 +919,8 @@ impl World {
         match kind {
             Kind::Fleet => &self.fleets,
             Kind::Stack => &self.stacks,
+            Kind::ImageBuilder => &self.image_builders,
+            Kind::Image => &self.images,
         }
     }
 
@@ -833,6 +928,8 @@ impl World {
         match kind {
             Kind::Fleet => &mut self.fleets,
             Kind::Stack => &mut self.stacks,
+            Kind::ImageBuilder => &mut self.image_builders,
+            Kind::Image => &mut self.images,
         }
     }
 
@@ -849,20 +946,30 @@ impl World {
     }
 }
 
-/// Fleets or stacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The named resources of the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     /// Fleets.
     Fleet,
     /// Stacks.
     Stack,
+    /// Image builders.
+    ImageBuilder,
+    /// Images (this account's, AWS's public ones and those shared with it).
+    Image,
 }
 
 impl Kind {
+    /// Every kind, in the order names are resolved.
+    pub const ALL: [Kind; 4] = [Kind::Fleet, Kind::Stack, Kind::ImageBuilder, Kind::Image];
+
+    /// The resource type in ARNs (`fleet`, `stack`, `image-builder`, `image`).
     fn singular(self) -> &'static str {
         match self {
             Kind::Fleet => "fleet",
             Kind::Stack => "stack",
+            Kind::ImageBuilder => "image-builder",
+            Kind::Image => "image",
         }
     }
 
@@ -870,13 +977,18 @@ impl Kind {
         match self {
             Kind::Fleet => "Fleets",
             Kind::Stack => "Stacks",
+            Kind::ImageBuilder => "ImageBuilders",
+            Kind::Image => "Images",
         }
     }
 
+    /// The member naming the resource in a session or association.
     fn name_member(self) -> &'static str {
         match self {
             Kind::Fleet => "FleetName",
             Kind::Stack => "StackName",
+            Kind::ImageBuilder => "ImageBuilderName",
+            Kind::Image => "ImageName",
         }
     }
 
@@ -884,11 +996,17 @@ impl Kind {
         match self {
             Kind::Fleet => "DescribeFleets",
             Kind::Stack => "DescribeStacks",
+            Kind::ImageBuilder => "DescribeImageBuilders",
+            Kind::Image => "DescribeImages",
         }
     }
 
     fn not_found(self, name: &str) -> SimError {
-        SimError::not_found(format!("The {} {name} does not exist.", self.singular()))
+        let noun = match self {
+            Kind::ImageBuilder => "image builder",
+            other => other.singular(),
+        };
+        SimError::not_found(format!("The {noun} {name} does not exist."))
     }
 }
 
@@ -1083,6 +1201,28 @@ fn string_list(params: &Value, key: &str) -> Result<Option<Vec<String>>, SimErro
     }
 }
 
+/// Reads `MaxResults`: `None` when absent or 0 (the service's default page size),
+/// a validation error outside `0..=max` (or below 0 when the model sets no maximum).
+fn max_results(params: &Value, max: Option<i64>) -> Result<Option<usize>, SimError> {
+    let Some(v) = params.get("MaxResults").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let n = v
+        .as_i64()
+        .ok_or_else(|| SimError::serialization("MaxResults must be an integer"))?;
+    if n < 0 || max.is_some_and(|m| n > m) {
+        let bound = max.map_or_else(
+            || "greater than or equal to 0".to_owned(),
+            |m| format!("less than or equal to {m}"),
+        );
+        return Err(SimError::validation(format!(
+            "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy \
+             constraint: Member must have value {bound}"
+        )));
+    }
+    Ok(usize::try_from(n).ok().filter(|n| *n > 0))
+}
+
 fn with_token(mut output: Value, token: Option<String>) -> Value {
     if let (Some(token), Value::Object(map)) = (token, &mut output) {
         map.insert("NextToken".to_owned(), Value::String(token));
@@ -1140,7 +1280,7 @@ fn request_fingerprint(params: &Value) -> u64 {
     if let Value::Object(map) = params {
         let mut keys: Vec<&String> = map
             .keys()
-            .filter(|k| !matches!(k.as_str(), "NextToken" | "Limit"))
+            .filter(|k| !matches!(k.as_str(), "NextToken" | "Limit" | "MaxResults"))
             .collect();
         keys.sort();
         for k in keys {

@@ -216,6 +216,154 @@ async fn rpc_v2_cbor_framing_by_hand() {
     sim.shutdown().await;
 }
 
+fn images_doc() -> Value {
+    json!({
+        "Images": [
+            {"Name": "golden", "PublicBaseImageReleasedDate": "2026-05-12T00:00:00Z", "State": "AVAILABLE"},
+            {"Name": "plain"},
+            {"Name": "base", "Visibility": "PUBLIC"}
+        ],
+        "ImagePermissions": [{"Name": "golden", "SharedImagePermissionsList": [
+            {"sharedAccountId": "111122223333", "imagePermissions": {"allowFleet": true, "allowImageBuilder": false}}
+        ]}],
+        "ImageBuilders": [{"Name": "b", "State": "RUNNING", "CreatedTime": 1_790_841_600}]
+    })
+}
+
+#[tokio::test]
+async fn image_reads_in_both_protocols_by_hand() {
+    let sim = start(images_doc(), SimConfig::default()).await;
+    let url = sim.url();
+
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.DescribeImages",
+        json!({"Type": "PRIVATE", "MaxResults": 1}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let body = r.json();
+    assert_eq!(body["Images"][0]["Name"], "golden");
+    assert_eq!(body["Images"][0]["Visibility"], "PRIVATE");
+    assert_eq!(body["Images"][0]["ImageSharedWithOthers"], "TRUE");
+    assert_eq!(
+        body["Images"][0]["PublicBaseImageReleasedDate"],
+        json!(1_778_544_000)
+    );
+    let token = body["NextToken"].as_str().unwrap().to_owned();
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.DescribeImages",
+        json!({"Type": "PRIVATE", "MaxResults": 5, "NextToken": token}),
+    )
+    .await;
+    let body = r.json();
+    assert_eq!(
+        body["Images"][0]["Name"], "plain",
+        "MaxResults may change between pages"
+    );
+    assert_eq!(body["Images"][0]["ImageSharedWithOthers"], "FALSE");
+    assert!(body.get("NextToken").is_none());
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.DescribeImages",
+        json!({"Type": "PUBLIC", "NextToken": token}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["__type"].as_str()),
+        (400, Some("ValidationException")),
+        "a token belongs to its query"
+    );
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.DescribeImages",
+        json!({"Type": "OWNED"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["__type"].as_str()),
+        (400, Some("ValidationException"))
+    );
+
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.DescribeImagePermissions",
+        json!({"Name": "golden"}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        json!({"Name": "golden", "SharedImagePermissionsList": [
+            {"sharedAccountId": "111122223333", "imagePermissions": {"allowFleet": true, "allowImageBuilder": false}}
+        ]}),
+        "the model's own lowerCamel member names"
+    );
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.DescribeUsageReportSubscriptions",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.json(), json!({"UsageReportSubscriptions": []}));
+
+    let headers = [
+        ("smithy-protocol", "rpc-v2-cbor"),
+        ("Content-Type", "application/cbor"),
+    ];
+    let body = cbor(&Cbor::Map(vec![(
+        Cbor::Text("Names".into()),
+        Cbor::Array(vec![Cbor::Text("golden".into())]),
+    )]));
+    let r = http(
+        &url,
+        "POST",
+        "/service/PhotonAdminProxyService/operation/DescribeImages",
+        &headers,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let value: Cbor = ciborium::from_reader(r.body.as_slice()).unwrap();
+    let image = &lookup(&value, "Images").as_array().unwrap()[0];
+    match lookup(image, "PublicBaseImageReleasedDate") {
+        Cbor::Tag(1, inner) => assert_eq!(inner.as_integer().map(i128::from), Some(1_778_544_000)),
+        other => panic!("PublicBaseImageReleasedDate is not tag 1: {other:?}"),
+    }
+    let r = http(
+        &url,
+        "POST",
+        "/service/PhotonAdminProxyService/operation/DescribeImageBuilders",
+        &headers,
+        &[],
+    )
+    .await;
+    let value: Cbor = ciborium::from_reader(r.body.as_slice()).unwrap();
+    let builder = &lookup(&value, "ImageBuilders").as_array().unwrap()[0];
+    assert!(matches!(lookup(builder, "CreatedTime"), Cbor::Tag(1, _)));
+    let missing = cbor(&Cbor::Map(vec![(
+        Cbor::Text("Name".into()),
+        Cbor::Text("base".into()),
+    )]));
+    let r = http(
+        &url,
+        "POST",
+        "/service/PhotonAdminProxyService/operation/DescribeImagePermissions",
+        &headers,
+        &missing,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let value: Cbor = ciborium::from_reader(r.body.as_slice()).unwrap();
+    assert_eq!(
+        lookup(&value, "__type").as_text(),
+        Some("com.amazonaws.appstream#ResourceNotFoundException"),
+        "a public image has no permissions of this account's"
+    );
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn binary_prints_its_url_and_stops_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("appstream-sim-test-{}", std::process::id()));
