@@ -5,7 +5,8 @@
 //! `streamwarden rules`.
 
 use super::rules::{
-    capacity, elastic, instance, multi_session, network, security, session, stack, timeouts,
+    account, builder, capacity, elastic, image, instance, multi_session, network, security,
+    session, stack, stack_controls, timeouts,
 };
 use super::{DEFAULT_POLICY_TOML, Policy};
 use crate::finding::{ResourceType, Severity};
@@ -89,12 +90,27 @@ pub static CATALOG: &[Rule] = &[
     security::FLEET_IAM_ROLE,
     security::FLEET_REQUIRED_TAGS,
     security::FLEET_DOMAIN_JOIN_REQUIRED,
+    image::FLEET_IMAGE_OUTDATED,
     stack::STACK_CLIPBOARD_TO_LOCAL,
     stack::STACK_FILE_DOWNLOAD,
     stack::STACK_FILE_UPLOAD,
     stack::STACK_PRINTING,
     stack::STACK_ACCESS_ENDPOINT,
     stack::STACK_ERRORS,
+    stack_controls::STACK_URL_REDIRECTION,
+    stack_controls::STACK_EMBED_WILDCARD,
+    stack_controls::STACK_AGENT_ACCESS,
+    stack_controls::STACK_AGENT_USER_CONTROL,
+    stack_controls::STACK_STORAGE_CONNECTOR,
+    builder::BUILDER_INTERNET_ACCESS,
+    builder::BUILDER_VPC_REQUIRED,
+    builder::BUILDER_INSTANCE_TYPE_RETIRED,
+    builder::BUILDER_ERRORS,
+    builder::BUILDER_ACCESS_ENDPOINT,
+    builder::BUILDER_RUNNING_AGE,
+    image::IMAGE_SHARED_EXTERNALLY,
+    image::IMAGE_AGENT_NOT_LATEST,
+    account::ACCOUNT_USAGE_REPORTS,
     session::SESSION_INSTANCE_OVERPACKED,
     session::SESSION_OVER_MAX_DURATION,
     session::SESSION_STALE_DISCONNECTED,
@@ -147,11 +163,14 @@ impl Rule {
         let count = |t: ResourceType| CATALOG.iter().filter(|r| r.resource_type() == t).count();
         let mut out = String::from(CATALOG_PREAMBLE);
         out.push_str(&format!(
-            "{} rules: {} on fleets, {} on stacks and {} on sessions, in the order they are \
-             evaluated.\n\n",
+            "{} rules: {} on fleets, {} on stacks, {} on image builders, {} on images, {} on \
+             accounts and {} on sessions, in the order they are evaluated.\n\n",
             CATALOG.len(),
             count(ResourceType::Fleet),
             count(ResourceType::Stack),
+            count(ResourceType::ImageBuilder),
+            count(ResourceType::Image),
+            count(ResourceType::Account),
             count(ResourceType::Session),
         ));
         out.push_str(CATALOG_READING);
@@ -162,6 +181,9 @@ impl Rule {
         for (resource, heading) in [
             (ResourceType::Fleet, "Fleet rules"),
             (ResourceType::Stack, "Stack rules"),
+            (ResourceType::ImageBuilder, "Image builder rules"),
+            (ResourceType::Image, "Image rules"),
+            (ResourceType::Account, "Account rules"),
             (ResourceType::Session, "Session rules"),
         ] {
             out.push_str(&format!("\n## {heading}\n"));
@@ -206,8 +228,9 @@ const CATALOG_READING: &str = "How to read an entry:
 - **Severity** is the default: CRITICAL, HIGH, MEDIUM, LOW or INFO. In your policy,
   `[rules.<ID>]` with `severity = \"...\"` changes it and `enabled = false` switches the
   rule off; `[[exemptions]]` or the exemption tag on the resource (default
-  `streamwarden:exempt`) waive it for named fleets or stacks (waived findings are still
-  reported, as exempted).
+  `streamwarden:exempt`) waive it for named fleets, stacks, image builders or images
+  (accounts carry no tags: `[[exemptions]]` names them `<account>/<region>`; waived
+  findings are still reported, as exempted).
 - **Fails when** is what makes a finding. Where a rule rests on an AWS document, the
   document is named there.
 - **Default** is what the built-in policy ([`policy.default.toml`](../policy.default.toml))
@@ -215,10 +238,12 @@ const CATALOG_READING: &str = "How to read an entry:
 - **Policy** is the setting of your policy file that tunes the rule, with its built-in
   value. Thresholds are inclusive: a value equal to a limit complies.
 
-Fleet and stack rules are evaluated by `streamwarden check`, `streamwarden audit` and the
-fleet-auditor function; a value known only at deploy time (a template intrinsic such as
-`!Ref`) makes a rule *not evaluated*, never a pass. Session rules are evaluated by the
-session-recorder function over live sessions.
+Fleet, stack, image builder, image and account rules are evaluated by `streamwarden
+check`, `streamwarden audit` and the fleet-auditor function; a value known only at deploy
+time (a template intrinsic such as `!Ref`) or not in the inputs given (a fleet's image
+without its DescribeImages entry) makes a rule *not evaluated*, never a pass. Image rules
+judge only the images the account owns (Visibility PRIVATE). Session rules are evaluated
+by the session-recorder function over live sessions.
 
 ";
 
@@ -364,7 +389,24 @@ mod tests {
     fn every_rule_setting_of_the_default_policy_is_tied_to_its_rule() {
         let policy: toml::Table = toml::from_str(DEFAULT_POLICY_TOML).unwrap();
         let keys = policy_keys();
-        for section in ["fleet", "stack", "session"] {
+        let sections: Vec<&str> = policy
+            .iter()
+            .filter(|(_, v)| v.is_table())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                "account",
+                "fleet",
+                "image",
+                "image_builder",
+                "session",
+                "stack"
+            ],
+            "every section of policy.default.toml is checked"
+        );
+        for section in sections {
             for (key, value) in policy[section].as_table().unwrap() {
                 let found = keys
                     .iter()
@@ -408,5 +450,24 @@ mod tests {
         assert!(doc.contains(
             "- **Policy:** `allow_default_internet_access = false` under `[fleet]`: may fleets use AppStream's default internet access?\n"
         ));
+        for (heading, policy) in [
+            (
+                "## Image builder rules",
+                "- **Policy:** `max_running_days = 14` under `[image_builder]`",
+            ),
+            (
+                "## Image rules",
+                "- **Policy:** `allowed_share_accounts = []` under `[image]`",
+            ),
+            (
+                "## Account rules",
+                "- **Policy:** `require_usage_reports = true` under `[account]`",
+            ),
+        ] {
+            let section = doc.split(&format!("\n{heading}\n")).nth(1).unwrap();
+            let section = section.split("\n## ").next().unwrap();
+            assert!(section.contains(policy), "{heading}: {policy}");
+        }
+        assert!(doc.contains("6 on image builders, 2 on images, 1 on accounts"));
     }
 }

@@ -1,5 +1,5 @@
-//! The policy file, the rule catalog and the evaluation of fleets and stacks against
-//! them.
+//! The policy file, the rule catalog and the evaluation of fleets, stacks, image
+//! builders, images and account settings against them.
 //!
 //! The built-in default is `policy.default.toml` at the repository root, embedded in
 //! every binary. A user's file sets only what it changes; every other value comes from
@@ -326,6 +326,48 @@ impl Policy {
             ));
         }
 
+        let stack = file.stack;
+        for (key, values, known) in [
+            (
+                "allowed_agent_actions",
+                stack.allowed_agent_actions.as_slice(),
+                rules::stack_controls::AGENT_ACTIONS,
+            ),
+            (
+                "required_agent_user_control",
+                std::slice::from_ref(&stack.required_agent_user_control),
+                rules::stack_controls::USER_CONTROL_MODES,
+            ),
+            (
+                "allowed_storage_connectors",
+                stack.allowed_storage_connectors.as_slice(),
+                rules::stack_controls::CONNECTOR_TYPES,
+            ),
+        ] {
+            if let Some(value) = values.iter().find(|v| !known.contains(&v.as_str())) {
+                return Err(at_key(
+                    key,
+                    format!(
+                        "stack.{key} has {value:?}; the values are {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(account) = file
+            .image
+            .allowed_share_accounts
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(at_key(
+                "allowed_share_accounts",
+                format!(
+                    "image.allowed_share_accounts has {account:?}; list 12-digit AWS account IDs such as \"111122223333\""
+                ),
+            ));
+        }
+
         let mut settings: Vec<RuleSetting> = CATALOG
             .iter()
             .map(|rule| RuleSetting {
@@ -421,7 +463,7 @@ impl Policy {
 
         Ok(Policy {
             fleet,
-            stack: file.stack,
+            stack,
             session: file.session,
             image_builder: file.image_builder,
             image: file.image,

@@ -1,6 +1,7 @@
 use super::*;
+use crate::finding::ResourceType;
 use crate::finding::Source;
-use crate::model::{Attr, Fleet, Origin};
+use crate::model::{Account, Attr, Fleet, Image, ImageBuilder, Origin};
 use chrono::{TimeZone, Utc};
 
 fn err(text: &str) -> String {
@@ -13,21 +14,29 @@ fn default_file_matches_the_defaults_in_code() {
     assert_eq!(builtin.fleet, FleetPolicy::default());
     assert_eq!(builtin.stack, StackPolicy::default());
     assert_eq!(builtin.session, SessionPolicy::default());
+    assert_eq!(builtin.image_builder, ImageBuilderPolicy::default());
+    assert_eq!(builtin.image, ImagePolicy::default());
+    assert_eq!(builtin.account, AccountPolicy::default());
     assert_eq!(builtin.exemption_tag, "streamwarden:exempt");
     assert!(builtin.exemptions.is_empty());
     // An empty user file is the built-in policy.
     let empty = Policy::parse("empty.toml", "").unwrap();
     assert_eq!(empty.fleet, builtin.fleet);
     assert_eq!(empty.stack, builtin.stack);
+    assert_eq!(empty.image_builder, builtin.image_builder);
+    assert_eq!(empty.account, builtin.account);
 }
 
 #[test]
 fn default_file_sets_every_key_it_documents() {
     let table: toml::Table = toml::from_str(DEFAULT_POLICY_TOML).unwrap();
     for (section, keys) in [
-        ("fleet", 15usize), // every fleet key but the optional max_sessions_per_instance
-        ("stack", 5),
+        ("fleet", 16usize), // every fleet key but the optional max_sessions_per_instance
+        ("stack", 9),
         ("session", 3),
+        ("image_builder", 4),
+        ("image", 1),
+        ("account", 1),
     ] {
         let got = table[section].as_table().unwrap().len();
         assert_eq!(got, keys, "[{section}] in policy.default.toml");
@@ -239,4 +248,122 @@ fn a_disabled_rule_produces_nothing_and_severity_overrides_apply() {
         .find(|f| f.rule_id == "FLEET-INTERNET-ACCESS")
         .unwrap();
     assert_eq!(internet.severity, Severity::Critical);
+}
+
+#[test]
+fn new_stack_values_must_be_ones_aws_knows_and_the_error_names_the_line() {
+    let e = err(
+        "[stack]\nallow_printing = true\nallowed_agent_actions = [\"COMPUTER_VISION\", \"MIND_READING\"]\n",
+    );
+    assert!(
+        e.starts_with("p.toml:3:") && e.contains("MIND_READING") && e.contains("FORWARD_MCP_TOOLS"),
+        "{e}"
+    );
+    let e = err("[stack]\nrequired_agent_user_control = \"VIEW_ANYTHING\"\n");
+    assert!(e.starts_with("p.toml:2:") && e.contains("VIEW_STOP"), "{e}");
+    let e = err("\n[stack]\nallowed_storage_connectors = [\"DROPBOX\"]\n");
+    assert!(e.starts_with("p.toml:3:") && e.contains("ONE_DRIVE"), "{e}");
+    let p = Policy::parse(
+        "p.toml",
+        "[stack]\nallowed_agent_actions = [\"COMPUTER_VISION\", \"COMPUTER_INPUT\", \"FORWARD_MCP_TOOLS\"]\nrequired_agent_user_control = \"DISABLED\"\nallowed_storage_connectors = [\"HOMEFOLDERS\", \"GOOGLE_DRIVE\", \"ONE_DRIVE\"]\n",
+    )
+    .unwrap();
+    assert_eq!(p.stack.allowed_agent_actions.len(), 3);
+}
+
+#[test]
+fn share_accounts_must_be_twelve_digit_account_ids() {
+    for bad in [
+        "\"11112222333\"",
+        "\"1111222233334\"",
+        "\"11112222333a\"",
+        "\"*\"",
+    ] {
+        let e = err(&format!("[image]\nallowed_share_accounts = [{bad}]\n"));
+        assert!(e.starts_with("p.toml:2:") && e.contains("12-digit"), "{e}");
+    }
+    let p = Policy::parse(
+        "p.toml",
+        "[image]\nallowed_share_accounts = [\"111122223333\"]\n",
+    )
+    .unwrap();
+    assert_eq!(p.image.allowed_share_accounts, ["111122223333"]);
+}
+
+#[test]
+fn the_account_key_is_read_by_its_name_and_by_the_catalog_word() {
+    for key in ["require_usage_reports", "required"] {
+        let p = Policy::parse("p.toml", &format!("[account]\n{key} = false\n")).unwrap();
+        assert!(!p.account.require_usage_reports, "{key}");
+    }
+    let e = err("[image_builder]\nmax_running_hours = 3\n");
+    assert!(
+        e.contains("line 2") && e.contains("max_running_hours"),
+        "{e}"
+    );
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()
+}
+
+#[test]
+fn builders_images_and_accounts_are_evaluated_with_their_resource_type_and_waivers() {
+    let p = Policy::parse(
+        "p.toml",
+        "[[exemptions]]\nresources = [\"111122223333/eu-west-1\"]\nrules = [\"ACCOUNT-*\"]\nreason = \"CHG-2\"\n",
+    )
+    .unwrap();
+    let mut builder = ImageBuilder::new("admin-desktop", Origin::Described, Source::default());
+    builder.enable_default_internet_access = Attr::Set(true);
+    builder.tags = Attr::Set(
+        [(
+            "streamwarden:exempt".to_owned(),
+            "BUILDER-VPC-REQUIRED".to_owned(),
+        )]
+        .into(),
+    );
+    let e = evaluate_builder(&p, &builder, now());
+    assert_eq!(ids(&e.findings), ["BUILDER-INTERNET-ACCESS"]);
+    assert_eq!(e.findings[0].resource_type, ResourceType::ImageBuilder);
+    assert_eq!(e.exempted[0].finding.rule_id, "BUILDER-VPC-REQUIRED");
+
+    let mut image = Image::new("golden", Source::default());
+    image.image_shared_with_others = Attr::Set("TRUE".into());
+    image.latest_appstream_agent_version = Attr::Set("FALSE".into());
+    let e = evaluate_image(&p, &image, now());
+    assert_eq!(
+        ids(&e.findings),
+        ["IMAGE-SHARED-EXTERNALLY", "IMAGE-AGENT-NOT-LATEST"]
+    );
+    image.visibility = Some("PUBLIC".into());
+    let e = evaluate_image(&p, &image, now());
+    assert!(e.findings.is_empty() && e.unresolved.is_empty());
+
+    let mut account = Account::new(
+        Some("111122223333".into()),
+        Some("eu-west-1".into()),
+        Source::default(),
+    );
+    account.usage_report_subscriptions = Attr::Set(Vec::new());
+    let e = evaluate_account(&p, &account, now());
+    assert!(e.findings.is_empty());
+    assert_eq!(e.exempted[0].finding.resource, "111122223333/eu-west-1");
+    let e = evaluate_account(&Policy::builtin(), &account, now());
+    assert_eq!(ids(&e.findings), ["ACCOUNT-USAGE-REPORTS"]);
+    assert_eq!(e.findings[0].resource_type, ResourceType::Account);
+    account.usage_report_subscriptions = Attr::Absent;
+    let e = evaluate_account(&Policy::builtin(), &account, now());
+    assert_eq!(e.unresolved[0].rule_id, "ACCOUNT-USAGE-REPORTS");
+}
+
+#[test]
+fn an_unjoined_fleet_leaves_its_image_rule_unresolved() {
+    let e = evaluate_fleet(&Policy::builtin(), &open_fleet("f"), now());
+    let unresolved: Vec<&str> = e.unresolved.iter().map(|u| u.rule_id).collect();
+    assert!(
+        unresolved.contains(&"FLEET-IMAGE-OUTDATED"),
+        "{unresolved:?}"
+    );
+    assert!(!ids(&e.findings).contains(&"FLEET-IMAGE-OUTDATED"));
 }

@@ -1,6 +1,6 @@
 //! A described fleet's capacity and health: consistent counts, headroom, fleet errors.
 
-use super::{PASS, fail};
+use super::{PASS, fail, resource_errors};
 use crate::finding::Severity;
 use crate::model::{Fleet, FleetType, Origin};
 use crate::policy::{Check, Outcome, Policy, Rule};
@@ -9,7 +9,7 @@ pub const FLEET_CAPACITY_CONSISTENCY: Rule = Rule {
     id: "FLEET-CAPACITY-CONSISTENCY",
     severity: Severity::Low,
     title: "Capacity counts do not add up",
-    fails_when: "described fleet: ActualUserSessions != AvailableUserSessions + ActiveUserSessions, or DesiredUserSessions < ActualUserSessions, or any count negative (checked only where the fields are present)",
+    fails_when: "described fleet: ActualUserSessions != AvailableUserSessions + ActiveUserSessions, or DesiredUserSessions < ActualUserSessions, or any count negative (checked only where the fields are present). Drain mode (2026: Draining, DrainModeActiveUserSessions, DrainModeUnusedUserSessions) is not in the documented identities (the AWS documentation does not say which counters include drain capacity), so the rule never fails on it alone: where Actual = Available + Active fails but Actual = Available + Active + DrainModeActiveUserSessions + DrainModeUnusedUserSessions holds, the fleet complies, and DesiredUserSessions is compared with ActualUserSessions less the drain sessions",
     default: "always on",
     remediation: "Check the fleet in the console or DescribeFleets again; if the counts stay inconsistent, open an AWS support case with the fleet name and the ComputeCapacityStatus.",
     check: Check::Fleet(capacity_consistency),
@@ -34,24 +34,45 @@ fn capacity_consistency(_: &Policy, fleet: &Fleet) -> Outcome {
         ("AvailableUserSessions", status.available_user_sessions),
         ("ActiveUserSessions", status.active_user_sessions),
         ("ActualUserSessions", status.actual_user_sessions),
+        (
+            "DrainModeActiveUserSessions",
+            status.drain_mode_active_user_sessions,
+        ),
+        (
+            "DrainModeUnusedUserSessions",
+            status.drain_mode_unused_user_sessions,
+        ),
     ] {
         if let Some(v) = value.filter(|v| *v < 0) {
             problems.push(format!("{name} is negative ({v})"));
         }
     }
+    // Sessions of draining instances: the documentation does not say whether Actual
+    // counts them, so either reading of the counters is accepted.
+    let drain = match (
+        status.drain_mode_active_user_sessions,
+        status.drain_mode_unused_user_sessions,
+    ) {
+        (None, None) => None,
+        (active, unused) => Some(active.unwrap_or(0) + unused.unwrap_or(0)),
+    };
     if let (Some(actual), Some(available), Some(active)) = (
         status.actual_user_sessions,
         status.available_user_sessions,
         status.active_user_sessions,
     ) && actual != available + active
+        && drain.is_none_or(|drain| actual != available + active + drain)
     {
+        let with_drain = drain
+            .map(|d| format!(" (+ {d} drain-mode sessions)"))
+            .unwrap_or_default();
         problems.push(format!(
-            "ActualUserSessions {actual} != AvailableUserSessions {available} + ActiveUserSessions {active}"
+            "ActualUserSessions {actual} != AvailableUserSessions {available} + ActiveUserSessions {active}{with_drain}"
         ));
     }
     if let (Some(desired), Some(actual)) =
         (status.desired_user_sessions, status.actual_user_sessions)
-        && desired < actual
+        && desired < actual - drain.unwrap_or(0)
     {
         problems.push(format!(
             "DesiredUserSessions {desired} < ActualUserSessions {actual}"
@@ -135,18 +156,13 @@ pub const FLEET_ERRORS: Rule = Rule {
 };
 
 fn fleet_errors(_: &Policy, fleet: &Fleet) -> Outcome {
-    if fleet.fleet_errors.is_empty() {
-        return PASS;
-    }
-    let codes: Vec<String> = fleet
-        .fleet_errors
-        .iter()
-        .map(|e| match &e.error_message {
-            Some(m) => format!("{} ({m})", e.error_code),
-            None => e.error_code.clone(),
-        })
-        .collect();
-    fail(format!("FleetErrors: {}", codes.join("; ")))
+    resource_errors(
+        "FleetErrors",
+        fleet
+            .fleet_errors
+            .iter()
+            .map(|e| (e.error_code.as_str(), e.error_message.as_deref())),
+    )
 }
 
 #[cfg(test)]
@@ -179,6 +195,71 @@ mod tests {
             (json!({"ActualUserSessions": 20}), false),
         ] {
             let f = described(json!({"ComputeCapacityStatus": status.clone()}));
+            assert_eq!(
+                fails(&FLEET_CAPACITY_CONSISTENCY, &p, &f),
+                Some(expected),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn drain_mode_sessions_never_fail_the_counts_alone() {
+        let p = Policy::builtin();
+        for (status, expected) in [
+            // Actual = Available + Active + drain: complies.
+            (
+                json!({"ActualUserSessions": 20, "AvailableUserSessions": 5, "ActiveUserSessions": 10,
+                    "DrainModeActiveUserSessions": 3, "DrainModeUnusedUserSessions": 2}),
+                false,
+            ),
+            // Actual = Available + Active, drain counted elsewhere: complies.
+            (
+                json!({"ActualUserSessions": 15, "AvailableUserSessions": 5, "ActiveUserSessions": 10,
+                    "DrainModeActiveUserSessions": 3, "DrainModeUnusedUserSessions": 2}),
+                false,
+            ),
+            // One drain counter present is enough.
+            (
+                json!({"ActualUserSessions": 18, "AvailableUserSessions": 5, "ActiveUserSessions": 10,
+                    "DrainModeActiveUserSessions": 3}),
+                false,
+            ),
+            // Neither identity holds.
+            (
+                json!({"ActualUserSessions": 21, "AvailableUserSessions": 5, "ActiveUserSessions": 10,
+                    "DrainModeActiveUserSessions": 3, "DrainModeUnusedUserSessions": 2}),
+                true,
+            ),
+            // Draining capacity above Desired is not a failure on its own...
+            (
+                json!({"DesiredUserSessions": 15, "ActualUserSessions": 20, "AvailableUserSessions": 5,
+                    "ActiveUserSessions": 10, "DrainModeActiveUserSessions": 3, "DrainModeUnusedUserSessions": 2}),
+                false,
+            ),
+            // ...but more than the drain sessions explain is.
+            (
+                json!({"DesiredUserSessions": 14, "ActualUserSessions": 20, "AvailableUserSessions": 5,
+                    "ActiveUserSessions": 10, "DrainModeActiveUserSessions": 3, "DrainModeUnusedUserSessions": 2}),
+                true,
+            ),
+            (
+                json!({"ActualUserSessions": 15, "AvailableUserSessions": 5, "ActiveUserSessions": 10,
+                    "DrainModeUnusedUserSessions": -1}),
+                true,
+            ),
+        ] {
+            let mut f = described(json!({}));
+            let get = |k: &str| status.get(k).and_then(serde_json::Value::as_i64);
+            f.compute_capacity_status = Some(crate::model::ComputeCapacityStatus {
+                desired_user_sessions: get("DesiredUserSessions"),
+                actual_user_sessions: get("ActualUserSessions"),
+                available_user_sessions: get("AvailableUserSessions"),
+                active_user_sessions: get("ActiveUserSessions"),
+                drain_mode_active_user_sessions: get("DrainModeActiveUserSessions"),
+                drain_mode_unused_user_sessions: get("DrainModeUnusedUserSessions"),
+                ..Default::default()
+            });
             assert_eq!(
                 fails(&FLEET_CAPACITY_CONSISTENCY, &p, &f),
                 Some(expected),

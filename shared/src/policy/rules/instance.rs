@@ -2,7 +2,7 @@
 
 use super::{PASS, fail};
 use crate::finding::Severity;
-use crate::model::Fleet;
+use crate::model::{Attr, Fleet};
 use crate::policy::{Check, Outcome, Policy, Rule};
 
 /// Instance types documented for CreateFleet: the union of the 2023-10-26 API document
@@ -71,11 +71,16 @@ pub const DOCUMENTED_INSTANCE_TYPES: &[&str] = &[
 /// ship with: any size of these counts as documented.
 const DOCUMENTED_FAMILIES: &[&str] = &["stream.graphics.g7.", "stream.graphics.g7e."];
 
-/// Families at end of life (graphics-design 2025-12-31, graphics-pro 2025-10-31).
+/// Families at end of life (graphics-design and graphics-desktop 2025-12-31,
+/// graphics-pro 2025-10-31).
 const RETIRED_FAMILIES: &[(&str, &str)] = &[
     (
         "stream.graphics-design.",
         "graphics-design (end of life 2025-12-31)",
+    ),
+    (
+        "stream.graphics-desktop.",
+        "graphics-desktop (end of life 2025-12-31)",
     ),
     (
         "stream.graphics-pro.",
@@ -148,14 +153,19 @@ pub const FLEET_INSTANCE_TYPE_RETIRED: Rule = Rule {
     id: "FLEET-INSTANCE-TYPE-RETIRED",
     severity: Severity::High,
     title: "Instance type family is retired",
-    fails_when: "graphics-design or graphics-pro family (end of life 2025-12-31 and 2025-10-31 per AWS service quotas page)",
+    fails_when: "graphics-design, graphics-desktop or graphics-pro family (end of life 2025-12-31, 2025-12-31 and 2025-10-31 per the AWS service quotas page; all three are gone from the current service model)",
     default: "always on",
     remediation: "Move the fleet to a current graphics family (stream.graphics.g4dn, g5 or g6): create a fleet on the new type, or stop this one and UpdateFleet --instance-type.",
     check: Check::Fleet(instance_type_retired),
 };
 
 fn instance_type_retired(_: &Policy, fleet: &Fleet) -> Outcome {
-    let Some(t) = fleet.instance_type.get()? else {
+    retired(&fleet.instance_type)
+}
+
+/// The InstanceType of a fleet or an image builder, against the retired families.
+pub(crate) fn retired(instance_type: &Attr<String>) -> Outcome {
+    let Some(t) = instance_type.get()? else {
         return PASS;
     };
     match RETIRED_FAMILIES
@@ -232,12 +242,12 @@ mod tests {
     }
 
     #[test]
-    fn graphics_design_and_pro_are_retired_not_unknown() {
+    fn graphics_design_desktop_and_pro_are_retired_not_unknown() {
         let p = Policy::builtin();
         for (t, expected) in [
             ("stream.graphics-design.xlarge", true),
             ("stream.graphics-pro.4xlarge", true),
-            ("stream.graphics-desktop.2xlarge", false),
+            ("stream.graphics-desktop.2xlarge", true),
             ("stream.graphics.g4dn.xlarge", false),
         ] {
             assert_eq!(

@@ -1,14 +1,18 @@
 //! The rules, one module per family. Each rule is a constant beside its check and its
 //! test table; [`super::CATALOG`] lists them.
 
+pub mod account;
+pub mod builder;
 pub mod capacity;
 pub mod elastic;
+pub mod image;
 pub mod instance;
 pub mod multi_session;
 pub mod network;
 pub mod security;
 pub mod session;
 pub mod stack;
+pub mod stack_controls;
 pub mod timeouts;
 
 use super::Outcome;
@@ -19,6 +23,44 @@ pub(crate) const PASS: Outcome = Ok(None);
 /// A rule that fails with this message.
 pub(crate) fn fail(message: impl Into<String>) -> Outcome {
     Ok(Some(message.into()))
+}
+
+/// The message of a rule that meets a value this build does not know (a newer AWS enum
+/// value, a typo): never compliant, and saying so.
+pub(crate) fn not_understood(field: &str, value: &str, known: &[&str]) -> String {
+    format!(
+        "{field} {value:?} is not understood by this streamwarden (known: {}), so it cannot be judged compliant",
+        known.join(", ")
+    )
+}
+
+/// A resource's error list (FleetErrors, StackErrors, ImageBuilderErrors): fails naming
+/// each ErrorCode, with its message where AWS gives one.
+pub(crate) fn resource_errors<'a>(
+    field: &str,
+    errors: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Outcome {
+    let codes: Vec<String> = errors
+        .into_iter()
+        .map(|(code, message)| match message {
+            Some(m) => format!("{code} ({m})"),
+            None => code.to_owned(),
+        })
+        .collect();
+    if codes.is_empty() {
+        PASS
+    } else {
+        fail(format!("{field}: {}", codes.join("; ")))
+    }
+}
+
+/// A list of values for a message: `A, B`, or `none` when empty.
+pub(crate) fn listed(values: &[String]) -> String {
+    if values.is_empty() {
+        "none".to_owned()
+    } else {
+        values.join(", ")
+    }
 }
 
 /// Seconds as a short human duration (`36000` -> `10 h`), for messages.
@@ -38,8 +80,9 @@ pub(crate) mod testing {
 
     use crate::finding::Source;
     use crate::inputs::{Mode, Node, read_fleet, read_stack};
-    use crate::model::{Fleet, Origin, Stack};
-    use crate::policy::{Outcome, Policy, Rule};
+    use crate::model::{Account, Fleet, Image, ImageBuilder, Origin, Stack};
+    use crate::policy::{Check, Outcome, Policy, Rule};
+    use chrono::{DateTime, Utc};
     use serde_json::Value;
 
     pub fn fleet(origin: Origin, json: Value) -> Fleet {
@@ -88,6 +131,53 @@ pub(crate) mod testing {
             panic!("{} is not a stack rule", rule.id)
         };
         outcome(check(policy, stack))
+    }
+
+    /// Runs one fleet rule that reads the time of the evaluation.
+    pub fn fails_at(
+        rule: &Rule,
+        policy: &Policy,
+        fleet: &Fleet,
+        now: DateTime<Utc>,
+    ) -> Option<bool> {
+        let Check::FleetAt(check) = rule.check else {
+            panic!("{} is not a timed fleet rule", rule.id)
+        };
+        outcome(check(policy, fleet, now))
+    }
+
+    pub fn builder_fails(
+        rule: &Rule,
+        policy: &Policy,
+        builder: &ImageBuilder,
+        now: DateTime<Utc>,
+    ) -> Option<bool> {
+        let Check::Builder(check) = rule.check else {
+            panic!("{} is not an image builder rule", rule.id)
+        };
+        outcome(check(policy, builder, now))
+    }
+
+    pub fn image_fails(rule: &Rule, policy: &Policy, image: &Image) -> Option<bool> {
+        let Check::Image(check) = rule.check else {
+            panic!("{} is not an image rule", rule.id)
+        };
+        outcome(check(policy, image))
+    }
+
+    pub fn account_fails(rule: &Rule, policy: &Policy, account: &Account) -> Option<bool> {
+        let Check::Account(check) = rule.check else {
+            panic!("{} is not an account rule", rule.id)
+        };
+        outcome(check(policy, account))
+    }
+
+    /// The failure message of an outcome (panics unless it fails).
+    pub fn message(outcome: Outcome) -> String {
+        match outcome {
+            Ok(Some(message)) => message,
+            other => panic!("expected a failure, got {other:?}"),
+        }
     }
 
     fn outcome(outcome: Outcome) -> Option<bool> {

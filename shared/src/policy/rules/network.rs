@@ -1,8 +1,9 @@
-//! Network exposure: default internet access and VPC placement.
+//! Network exposure: default internet access and VPC placement. The checks are shared
+//! with the image builder rules, which judge the same fields.
 
 use super::{PASS, fail};
 use crate::finding::Severity;
-use crate::model::Fleet;
+use crate::model::{Attr, Fleet, VpcConfig};
 use crate::policy::{Check, Outcome, Policy, Rule};
 
 pub const FLEET_INTERNET_ACCESS: Rule = Rule {
@@ -16,10 +17,18 @@ pub const FLEET_INTERNET_ACCESS: Rule = Rule {
 };
 
 fn internet_access(policy: &Policy, fleet: &Fleet) -> Outcome {
-    if policy.fleet.allow_default_internet_access {
+    default_internet_access(
+        policy.fleet.allow_default_internet_access,
+        &fleet.enable_default_internet_access,
+    )
+}
+
+/// EnableDefaultInternetAccess of a fleet or an image builder.
+pub(crate) fn default_internet_access(allowed: bool, enabled: &Attr<bool>) -> Outcome {
+    if allowed {
         return PASS;
     }
-    match fleet.enable_default_internet_access.get()? {
+    match enabled.get()? {
         Some(true) => {
             fail("EnableDefaultInternetAccess is true; the policy requires it to be false")
         }
@@ -38,15 +47,22 @@ pub const FLEET_VPC_REQUIRED: Rule = Rule {
 };
 
 fn vpc_required(policy: &Policy, fleet: &Fleet) -> Outcome {
-    if !policy.fleet.require_vpc {
+    in_vpc(policy.fleet.require_vpc, &fleet.vpc_config, "fleets")
+}
+
+/// The VpcConfig of a fleet or an image builder (`what`, plural, names them in messages).
+pub(crate) fn in_vpc(required: bool, vpc_config: &Attr<VpcConfig>, what: &str) -> Outcome {
+    if !required {
         return PASS;
     }
-    let Some(vpc) = fleet.vpc_config.get()? else {
-        return fail("no VpcConfig; the policy requires fleets in a VPC");
+    let Some(vpc) = vpc_config.get()? else {
+        return fail(format!("no VpcConfig; the policy requires {what} in a VPC"));
     };
     match vpc.subnet_ids.get()? {
         Some(subnets) if !subnets.is_empty() => PASS,
-        _ => fail("VpcConfig has no SubnetIds; the policy requires fleets in a VPC"),
+        _ => fail(format!(
+            "VpcConfig has no SubnetIds; the policy requires {what} in a VPC"
+        )),
     }
 }
 

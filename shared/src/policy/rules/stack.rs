@@ -1,8 +1,8 @@
 //! Stacks: what a streaming user may move between the session and the local device.
 
-use super::{PASS, fail};
+use super::{PASS, fail, resource_errors};
 use crate::finding::Severity;
-use crate::model::Stack;
+use crate::model::{AccessEndpoint, Attr, Stack};
 use crate::policy::{Check, Outcome, Policy, Rule};
 
 fn permission_rule(stack: &Stack, action: &str, allowed: bool) -> Outcome {
@@ -102,11 +102,21 @@ pub const STACK_ACCESS_ENDPOINT: Rule = Rule {
 };
 
 fn access_endpoint(policy: &Policy, stack: &Stack) -> Outcome {
-    if !policy.stack.require_streaming_endpoint {
+    streaming_endpoint(
+        policy.stack.require_streaming_endpoint,
+        &stack.access_endpoints,
+    )
+}
+
+/// AccessEndpoints of a stack or an image builder: one of type STREAMING when required.
+pub(crate) fn streaming_endpoint(
+    required: bool,
+    access_endpoints: &Attr<Vec<AccessEndpoint>>,
+) -> Outcome {
+    if !required {
         return PASS;
     }
-    let endpoints = stack
-        .access_endpoints
+    let endpoints = access_endpoints
         .get()?
         .map(Vec::as_slice)
         .unwrap_or_default();
@@ -135,18 +145,13 @@ pub const STACK_ERRORS: Rule = Rule {
 };
 
 fn stack_errors(_: &Policy, stack: &Stack) -> Outcome {
-    if stack.stack_errors.is_empty() {
-        return PASS;
-    }
-    let codes: Vec<String> = stack
-        .stack_errors
-        .iter()
-        .map(|e| match &e.error_message {
-            Some(m) => format!("{} ({m})", e.error_code),
-            None => e.error_code.clone(),
-        })
-        .collect();
-    fail(format!("StackErrors: {}", codes.join("; ")))
+    resource_errors(
+        "StackErrors",
+        stack
+            .stack_errors
+            .iter()
+            .map(|e| (e.error_code.as_str(), e.error_message.as_deref())),
+    )
 }
 
 #[cfg(test)]
