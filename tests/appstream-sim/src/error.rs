@@ -49,6 +49,21 @@ impl SimError {
         Self::new(400, "ConcurrentModificationException", message)
     }
 
+    /// 400 `ResourceAlreadyExistsException`.
+    pub fn already_exists(message: impl Into<String>) -> Self {
+        Self::new(400, "ResourceAlreadyExistsException", message)
+    }
+
+    /// 400 `OperationNotPermittedException`.
+    pub fn not_permitted(message: impl Into<String>) -> Self {
+        Self::new(400, "OperationNotPermittedException", message)
+    }
+
+    /// 400 `ResourceInUseException`.
+    pub fn in_use(message: impl Into<String>) -> Self {
+        Self::new(400, "ResourceInUseException", message)
+    }
+
     /// 400 `ThrottlingException` ("Rate exceeded"), which the SDK classifies as throttling.
     pub fn throttling() -> Self {
         Self::new(400, "ThrottlingException", "Rate exceeded")

@@ -3,7 +3,10 @@
 //! Fleets, stacks, associations and sessions live here; image builders and images in
 //! [`images`], usage report subscriptions in [`usage`].
 
+mod builders;
+mod drain;
 mod images;
+mod stacks;
 mod usage;
 
 use std::collections::BTreeMap;
@@ -30,6 +33,20 @@ pub const OPERATIONS: &[&str] = &[
     "DescribeImages",
     "DescribeImagePermissions",
     "DescribeUsageReportSubscriptions",
+    "CreateImageBuilder",
+    "StartImageBuilder",
+    "StopImageBuilder",
+    "DeleteImageBuilder",
+    "DeleteImage",
+    "UpdateImagePermissions",
+    "DeleteImagePermissions",
+    "CreateUsageReportSubscription",
+    "DeleteUsageReportSubscription",
+    "TagResource",
+    "UntagResource",
+    "DrainSessionInstance",
+    "CreateStack",
+    "UpdateStack",
 ];
 
 /// Page size used for an operation when neither the scenario nor a flag sets one.
@@ -42,6 +59,8 @@ pub fn default_page_size(operation: &str) -> usize {
 }
 
 const MAX_SESSIONS_LIMIT: i64 = 50;
+/// Tags per resource (AppStream's limit).
+const MAX_TAGS: usize = 50;
 const DEFAULT_MAX_USER_DURATION: f64 = 57_600.0;
 
 type Object = Map<String, Value>;
@@ -236,6 +255,20 @@ impl World {
             "DescribeImages" => self.describe_images(params, page_size),
             "DescribeImagePermissions" => self.describe_image_permissions(params, page_size),
             "DescribeUsageReportSubscriptions" => self.describe_usage_reports(params, page_size),
+            "CreateImageBuilder" => self.create_image_builder(params, now),
+            "StartImageBuilder" => self.start_image_builder(params, now),
+            "StopImageBuilder" => self.stop_image_builder(params, now),
+            "DeleteImageBuilder" => self.delete_image_builder(params),
+            "DeleteImage" => self.delete_image(params),
+            "UpdateImagePermissions" => self.update_image_permissions(params),
+            "DeleteImagePermissions" => self.delete_image_permissions(params),
+            "CreateUsageReportSubscription" => Ok(self.create_usage_report()),
+            "DeleteUsageReportSubscription" => self.delete_usage_report(),
+            "TagResource" => self.tag_resource(params),
+            "UntagResource" => self.untag_resource(params),
+            "DrainSessionInstance" => self.drain_session_instance(params),
+            "CreateStack" => self.create_stack(params, now),
+            "UpdateStack" => self.update_stack(params),
             other => Err(SimError::unknown_operation(404, other)),
         }
     }
@@ -323,6 +356,11 @@ impl World {
             return Err(Kind::Stack.not_found(&stack));
         }
         let auth = auth.unwrap_or_else(|| "API".to_owned());
+        // InstanceDrainStatus "only applies to multi-session fleets" (API reference): their
+        // sessions always carry one.
+        let multi = self
+            .resource(Kind::Fleet, &fleet)
+            .is_some_and(multi_session);
         let sessions: Vec<Value> = self
             .sessions
             .iter()
@@ -337,14 +375,22 @@ impl World {
                         .as_deref()
                         .is_none_or(|i| str_of(s, "InstanceId") == Some(i))
             })
-            .cloned()
-            .map(Value::Object)
+            .map(|s| {
+                let mut s = s.clone();
+                if multi {
+                    s.entry("InstanceDrainStatus")
+                        .or_insert_with(|| json!(drain::ACTIVE));
+                }
+                Value::Object(s)
+            })
             .collect();
         let (page, token) = paginate("DescribeSessions", sessions, limit, params)?;
         Ok(with_token(json!({ "Sessions": page }), token))
     }
 
-    fn list_tags(&self, params: &Value) -> Result<Value, SimError> {
+    /// The ARN named in `ResourceArn`, when it is one of the account's resources (or has
+    /// tags from the scenario).
+    fn tagged_arn(&self, params: &Value) -> Result<String, SimError> {
         let arn = required_string(params, "ResourceArn")?;
         let known = self.tags.contains_key(&arn)
             || Kind::ALL.iter().any(|k| {
@@ -357,8 +403,55 @@ impl World {
                 "Resource {arn} does not exist."
             )));
         }
+        Ok(arn)
+    }
+
+    fn list_tags(&self, params: &Value) -> Result<Value, SimError> {
+        let arn = self.tagged_arn(params)?;
         let tags = self.tags.get(&arn).cloned().unwrap_or_default();
         Ok(json!({ "Tags": tags }))
+    }
+
+    /// TagResource: adds or replaces tags; a resource has at most 50.
+    fn tag_resource(&mut self, params: &Value) -> Result<Value, SimError> {
+        let arn = self.tagged_arn(params)?;
+        let added = match params.get("Tags") {
+            Some(Value::Object(t)) if !t.is_empty() => t.clone(),
+            Some(Value::Object(_)) | None | Some(Value::Null) => {
+                return Err(SimError::validation(
+                    "1 validation error detected: Value at 'tags' failed to satisfy \
+                     constraint: Member must have length greater than or equal to 1",
+                ));
+            }
+            Some(_) => return Err(SimError::serialization("Tags must be a map")),
+        };
+        let mut tags = self.tags.get(&arn).cloned().unwrap_or_default();
+        tags.extend(added);
+        if tags.len() > MAX_TAGS {
+            return Err(SimError::new(
+                400,
+                "LimitExceededException",
+                format!("A resource can have at most {MAX_TAGS} tags."),
+            ));
+        }
+        self.set_tags(&arn, tags)?;
+        Ok(json!({}))
+    }
+
+    /// UntagResource: removes the tags with the given keys.
+    fn untag_resource(&mut self, params: &Value) -> Result<Value, SimError> {
+        let arn = self.tagged_arn(params)?;
+        let keys = string_list(params, "TagKeys")?.unwrap_or_default();
+        if keys.is_empty() {
+            return Err(SimError::validation(
+                "1 validation error detected: Value at 'tagKeys' failed to satisfy \
+                 constraint: Member must have length greater than or equal to 1",
+            ));
+        }
+        let mut tags = self.tags.get(&arn).cloned().unwrap_or_default();
+        tags.retain(|k, _| !keys.contains(k));
+        self.set_tags(&arn, tags)?;
+        Ok(json!({}))
     }
 
     fn start_fleet(&mut self, params: &Value, now: f64) -> Result<Value, SimError> {
@@ -530,6 +623,9 @@ impl World {
                             "AvailableUserSessions",
                             "ActiveUserSessions",
                             "ActualUserSessions",
+                            "Draining",
+                            "DrainModeActiveUserSessions",
+                            "DrainModeUnusedUserSessions",
                         ] {
                             status.insert(key.to_owned(), json!(0));
                         }
@@ -761,6 +857,10 @@ impl World {
                 epoch_value(start + duration),
             );
         }
+        if multi_session(&fleet) {
+            s.entry("InstanceDrainStatus")
+                .or_insert_with(|| json!(drain::ACTIVE));
+        }
         if multi_session(&fleet) && !s.contains_key("InstanceId") {
             let instance = self.instance_with_room(&fleet_name, max_sessions(&fleet));
             s.insert(
@@ -849,11 +949,14 @@ impl World {
             return;
         };
         let multi = multi_session(fleet);
+        let per_instance = max_sessions(fleet);
         let elastic = str_of(fleet, "FleetType") == Some("ELASTIC");
         let Some(status) = capacity_status(fleet) else {
             return;
         };
-        if multi {
+        if multi && str_of(session, "InstanceDrainStatus") == Some(drain::DRAINING) {
+            drain::count_draining_session(status, per_instance, shares_instance, sign);
+        } else if multi {
             bump(status, "ActiveUserSessions", sign);
             bump(status, "AvailableUserSessions", -sign);
             if !shares_instance {
@@ -870,8 +973,11 @@ impl World {
         }
     }
 
+    /// An instance of the fleet with a free session slot; a draining instance takes no
+    /// new sessions.
     fn instance_with_room(&self, fleet: &str, per_instance: i64) -> Option<String> {
         let mut counts: Vec<(String, i64)> = Vec::new();
+        let draining = self.draining_instances(fleet);
         for s in self
             .sessions
             .iter()
@@ -886,7 +992,7 @@ impl World {
         }
         counts
             .into_iter()
-            .find(|(_, n)| *n < per_instance)
+            .find(|(id, n)| *n < per_instance && !draining.contains(id))
             .map(|(id, _)| id)
     }
 
@@ -1065,7 +1171,9 @@ fn running_capacity(fleet: &mut Object) {
     status.insert("Available".to_owned(), json!((desired - in_use).max(0)));
     if multi {
         let actual = desired * per_instance;
-        let active = int_of(status, "ActiveUserSessions");
+        let active = int_of(status, "ActiveUserSessions")
+            + int_of(status, "DrainModeActiveUserSessions")
+            + int_of(status, "DrainModeUnusedUserSessions");
         status
             .entry("DesiredUserSessions")
             .or_insert_with(|| json!(actual));

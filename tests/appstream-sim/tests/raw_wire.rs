@@ -97,6 +97,30 @@ async fn aws_json_1_1_by_hand() {
         (400, Some("InvalidParameterCombinationException"))
     );
 
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.CreateStack",
+        json!({"Name": "agents", "AgentAccessConfig": {"Settings": [
+            {"AgentAction": "SCREEN_READER", "Permission": "ENABLED"}]}}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["__type"].as_str()),
+        (400, Some("ValidationException")),
+        "an AgentAction the service does not know is refused"
+    );
+    let r = aws_json(
+        &url,
+        "PhotonAdminProxyService.UpdateStack",
+        json!({"Name": "seed-stack", "EmbedHostDomains": ["portal.example.com"]}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["Stack"]["EmbedHostDomains"],
+        json!(["portal.example.com"])
+    );
+
     let r = aws_json(&url, "PhotonAdminProxyService.CreateFleet", json!({})).await;
     assert_eq!(
         (r.status, r.json()["__type"].as_str()),

@@ -77,6 +77,14 @@ fn images_doc() -> Value {
     })
 }
 
+/// The error code of a failed call, or "" when it succeeded.
+fn code<T, E: ProvideErrorMetadata>(result: Result<T, E>) -> String {
+    result
+        .err()
+        .and_then(|e| e.code().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn names(images: &[Image]) -> Vec<String> {
     images
         .iter()
@@ -676,5 +684,720 @@ async fn sample_scenario_holds_the_whole_surface() {
     assert_eq!(added["Arn"], own_arn("image", "new-image"));
     let (status, _) = control(&url, "GET", "/_sim/image-builders/ghost", None).await;
     assert_eq!(status, 404);
+    sim.shutdown().await;
+}
+
+async fn builder_state(c: &Client, name: &str) -> String {
+    c.describe_image_builders()
+        .names(name)
+        .send()
+        .await
+        .unwrap()
+        .image_builders()[0]
+        .state()
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn image_builder_lifecycle_and_image_writes() {
+    use aws_sdk_appstream::types::{ImagePermissions, VpcConfig};
+    let sim = start(images_doc(), SimConfig::default()).await;
+    let c = client(&sim.url());
+
+    let out = c
+        .create_image_builder()
+        .name("fresh")
+        .image_name("AppStream-WinServer2022-10-14-2026")
+        .instance_type("stream.standard.large")
+        .enable_default_internet_access(false)
+        .vpc_config(VpcConfig::builder().subnet_ids("subnet-9").build())
+        .tags("Team", "new")
+        .send()
+        .await
+        .unwrap();
+    let fresh = out.image_builder().unwrap();
+    assert_eq!(fresh.state().unwrap().as_str(), "PENDING");
+    assert_eq!(
+        fresh.arn(),
+        Some(own_arn("image-builder", "fresh").as_str())
+    );
+    assert_eq!(
+        fresh.image_arn(),
+        Some("arn:aws:appstream:us-east-1::image/AppStream-WinServer2022-10-14-2026")
+    );
+    assert_eq!(fresh.created_time().unwrap().secs(), 1_795_770_000);
+    assert_eq!(fresh.vpc_config().unwrap().subnet_ids(), ["subnet-9"]);
+    sim.sim().advance_clock(60.0);
+    assert_eq!(builder_state(&c, "fresh").await, "RUNNING");
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(own_arn("image-builder", "fresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().unwrap()["Team"], "new");
+
+    let out = c.stop_image_builder().name("fresh").send().await.unwrap();
+    assert_eq!(
+        out.image_builder().unwrap().state().unwrap().as_str(),
+        "STOPPING"
+    );
+    let err = c
+        .start_image_builder()
+        .name("fresh")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ConcurrentModificationException"));
+    sim.sim().advance_clock(30.0);
+    assert_eq!(builder_state(&c, "fresh").await, "STOPPED");
+    c.start_image_builder().name("fresh").send().await.unwrap();
+    assert_eq!(builder_state(&c, "fresh").await, "PENDING");
+    let out = c.delete_image_builder().name("fresh").send().await.unwrap();
+    assert_eq!(
+        out.image_builder().unwrap().state().unwrap().as_str(),
+        "DELETING"
+    );
+    let err = c
+        .describe_image_builders()
+        .names("fresh")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    sim.sim().advance_clock(120.0);
+    assert!(
+        sim.sim()
+            .resource(appstream_sim::world::Kind::ImageBuilder, "fresh")
+            .is_none(),
+        "a pending transition does not bring a deleted builder back"
+    );
+
+    for (request, code) in [
+        (
+            c.create_image_builder()
+                .name("b-open")
+                .image_name("golden-1")
+                .instance_type("stream.standard.small"),
+            "ResourceAlreadyExistsException",
+        ),
+        (
+            c.create_image_builder()
+                .name("x")
+                .image_name("ghost")
+                .instance_type("stream.standard.small"),
+            "ResourceNotFoundException",
+        ),
+        (
+            c.create_image_builder()
+                .name("x")
+                .image_name("golden-1")
+                .image_arn(own_arn("image", "golden-1"))
+                .instance_type("stream.standard.small"),
+            "InvalidParameterCombinationException",
+        ),
+        (
+            c.create_image_builder().name("x").image_name("golden-1"),
+            "ValidationException",
+        ),
+    ] {
+        let err = request.send().await.unwrap_err();
+        assert_eq!(err.code(), Some(code), "{err:?}");
+    }
+    let out = c
+        .create_image_builder()
+        .name("from-partner")
+        .image_arn("arn:aws:appstream:us-east-1:777788889999:image/partner-tools")
+        .instance_type("stream.standard.small")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        out.image_builder().is_some(),
+        "a shared image is found by ARN"
+    );
+    for (call, expected) in [
+        (
+            code(c.stop_image_builder().name("ghost").send().await),
+            "ResourceNotFoundException",
+        ),
+        (
+            code(c.delete_image_builder().name("ghost").send().await),
+            "ResourceNotFoundException",
+        ),
+    ] {
+        assert_eq!(call, expected);
+    }
+
+    c.update_image_permissions()
+        .name("golden-3")
+        .shared_account_id("999988887777")
+        .image_permissions(
+            ImagePermissions::builder()
+                .allow_fleet(true)
+                .allow_image_builder(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.update_image_permissions()
+        .name("golden-1")
+        .shared_account_id("111122223333")
+        .image_permissions(
+            ImagePermissions::builder()
+                .allow_fleet(false)
+                .allow_image_builder(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.delete_image_permissions()
+        .name("golden-2")
+        .shared_account_id("111122223333")
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .describe_images()
+        .names("golden-1")
+        .names("golden-2")
+        .names("golden-3")
+        .send()
+        .await
+        .unwrap();
+    let flags: Vec<&str> = out
+        .images()
+        .iter()
+        .map(|i| i.image_shared_with_others().unwrap().as_str())
+        .collect();
+    assert_eq!(flags, ["TRUE", "FALSE", "TRUE"]);
+    let perms = c
+        .describe_image_permissions()
+        .name("golden-1")
+        .shared_aws_account_ids("111122223333")
+        .send()
+        .await
+        .unwrap();
+    let updated = perms.shared_image_permissions_list()[0]
+        .image_permissions()
+        .unwrap();
+    assert_eq!(
+        (updated.allow_fleet(), updated.allow_image_builder()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        perms.shared_image_permissions_list().len(),
+        1,
+        "replaced, not added"
+    );
+    for (err, expected) in [
+        (
+            code(
+                c.delete_image_permissions()
+                    .name("golden-2")
+                    .shared_account_id("111122223333")
+                    .send()
+                    .await,
+            ),
+            "ResourceNotFoundException",
+        ),
+        (
+            code(
+                c.update_image_permissions()
+                    .name("partner-tools")
+                    .shared_account_id("111122223333")
+                    .image_permissions(ImagePermissions::builder().allow_fleet(true).build())
+                    .send()
+                    .await,
+            ),
+            "ResourceNotFoundException",
+        ),
+        (
+            code(
+                c.update_image_permissions()
+                    .name("golden-1")
+                    .shared_account_id("abc")
+                    .image_permissions(ImagePermissions::builder().allow_fleet(true).build())
+                    .send()
+                    .await,
+            ),
+            "ValidationException",
+        ),
+        (
+            code(
+                c.update_image_permissions()
+                    .name("golden-1")
+                    .shared_account_id("111122223333")
+                    .send()
+                    .await,
+            ),
+            "ValidationException",
+        ),
+    ] {
+        assert_eq!(err, expected);
+    }
+
+    let out = c.delete_image().name("golden-1").send().await.unwrap();
+    let gone = out.image().unwrap();
+    assert_eq!(gone.state().unwrap().as_str(), "DELETING");
+    assert_eq!(gone.image_shared_with_others().unwrap().as_str(), "TRUE");
+    for (err, expected) in [
+        (
+            code(c.describe_images().names("golden-1").send().await),
+            "ResourceNotFoundException",
+        ),
+        (
+            code(c.describe_image_permissions().name("golden-1").send().await),
+            "ResourceNotFoundException",
+        ),
+        (
+            code(
+                c.list_tags_for_resource()
+                    .resource_arn(own_arn("image", "golden-1"))
+                    .send()
+                    .await,
+            ),
+            "ResourceNotFoundException",
+        ),
+        (
+            code(
+                c.delete_image()
+                    .name("AppStream-WinServer2022-10-14-2026")
+                    .send()
+                    .await,
+            ),
+            "OperationNotPermittedException",
+        ),
+        (
+            code(c.delete_image().name("ghost").send().await),
+            "ResourceNotFoundException",
+        ),
+    ] {
+        assert_eq!(err, expected);
+    }
+    sim.sim()
+        .add_fleet(serde_json::from_value(json!({"Name": "f", "ImageName": "golden-5"})).unwrap())
+        .unwrap();
+    let err = c.delete_image().name("golden-5").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ResourceInUseException"));
+
+    c.tag_resource()
+        .resource_arn(own_arn("image", "golden-2"))
+        .tags("Owner", "a")
+        .tags("Tier", "gold")
+        .send()
+        .await
+        .unwrap();
+    c.untag_resource()
+        .resource_arn(own_arn("image", "golden-2"))
+        .tag_keys("Owner")
+        .send()
+        .await
+        .unwrap();
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(own_arn("image", "golden-2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().unwrap().len(), 1);
+    assert_eq!(tags.tags().unwrap()["Tier"], "gold");
+    let mut many = c
+        .tag_resource()
+        .resource_arn(own_arn("image-builder", "b-vpc"));
+    for i in 0..51 {
+        many = many.tags(format!("k{i}"), "v");
+    }
+    assert_eq!(
+        many.send().await.unwrap_err().code(),
+        Some("LimitExceededException")
+    );
+    let err = c
+        .tag_resource()
+        .resource_arn(own_arn("image", "ghost"))
+        .tags("a", "b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+
+    c.delete_usage_report_subscription().send().await.unwrap();
+    let err = c
+        .delete_usage_report_subscription()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert!(
+        c.describe_usage_report_subscriptions()
+            .send()
+            .await
+            .unwrap()
+            .usage_report_subscriptions()
+            .is_empty()
+    );
+    let created = c.create_usage_report_subscription().send().await.unwrap();
+    let bucket = created.s3_bucket_name().unwrap().to_owned();
+    assert!(
+        bucket.starts_with("appstream-logs-us-east-1-123456789012-"),
+        "{bucket}"
+    );
+    assert_eq!(created.schedule().unwrap().as_str(), "DAILY");
+    let again = c.create_usage_report_subscription().send().await.unwrap();
+    assert_eq!(again.s3_bucket_name(), Some(bucket.as_str()));
+    let listed = c
+        .describe_usage_report_subscriptions()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.usage_report_subscriptions().len(), 1, "at most one");
+
+    let ops: BTreeSet<String> = sim.sim().calls().into_iter().map(|c| c.operation).collect();
+    for op in [
+        "CreateImageBuilder",
+        "StartImageBuilder",
+        "StopImageBuilder",
+        "DeleteImageBuilder",
+        "DeleteImage",
+        "UpdateImagePermissions",
+        "DeleteImagePermissions",
+        "TagResource",
+        "UntagResource",
+        "CreateUsageReportSubscription",
+        "DeleteUsageReportSubscription",
+    ] {
+        assert!(ops.contains(op), "{op} is logged");
+    }
+    sim.shutdown().await;
+}
+
+fn drain_doc() -> Value {
+    let session = |id: &str, instance: &str| {
+        json!({"Id": id, "UserId": format!("user-{id}"), "FleetName": "pool", "StackName": "s",
+            "State": "ACTIVE", "ConnectionState": "CONNECTED", "AuthenticationType": "API",
+            "InstanceId": instance, "StartTime": 1_795_766_400})
+    };
+    json!({
+        "Now": "2026-11-27T09:00:00Z",
+        "Fleets": [
+            {"Name": "pool", "State": "RUNNING", "MaxSessionsPerInstance": 4, "ComputeCapacityStatus": {
+                "Desired": 2, "Running": 2, "InUse": 2, "Available": 0, "DesiredUserSessions": 8,
+                "ActualUserSessions": 8, "ActiveUserSessions": 3, "AvailableUserSessions": 5}},
+            {"Name": "single", "State": "RUNNING", "ComputeCapacityStatus": {
+                "Desired": 1, "Running": 1, "InUse": 1, "Available": 0}}
+        ],
+        "Stacks": [{"Name": "s"}],
+        "Associations": [{"FleetName": "pool", "StackName": "s"}, {"FleetName": "single", "StackName": "s"}],
+        "Sessions": [session("a", "i-1"), session("b", "i-1"), session("c", "i-2"),
+            {"Id": "solo", "UserId": "u", "FleetName": "single", "StackName": "s", "AuthenticationType": "API"}]
+    })
+}
+
+/// (Draining, DrainModeActive, DrainModeUnused, Active, Available, Actual, InUse) of
+/// `pool`; -1 for a counter that is absent.
+async fn drain_counters(c: &Client) -> [i32; 7] {
+    let out = c.describe_fleets().names("pool").send().await.unwrap();
+    let s = out.fleets()[0].compute_capacity_status().unwrap();
+    let counters = [
+        s.draining(),
+        s.drain_mode_active_user_sessions(),
+        s.drain_mode_unused_user_sessions(),
+        s.active_user_sessions(),
+        s.available_user_sessions(),
+        s.actual_user_sessions(),
+        s.in_use(),
+    ];
+    let [_, dma, dmu, active, available, actual, _] = counters.map(|c| c.unwrap_or(0));
+    assert_eq!(actual, available + active + dma + dmu, "{counters:?}");
+    counters.map(|c| c.unwrap_or(-1))
+}
+
+async fn drain_statuses(c: &Client, fleet: &str) -> Vec<(String, Option<String>)> {
+    let out = c
+        .describe_sessions()
+        .fleet_name(fleet)
+        .stack_name("s")
+        .send()
+        .await
+        .unwrap();
+    out.sessions()
+        .iter()
+        .map(|s| {
+            (
+                s.id().unwrap().to_owned(),
+                s.instance_drain_status().map(|d| d.as_str().to_owned()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn drain_session_instance_moves_sessions_and_counters() {
+    let sim = start(drain_doc(), SimConfig::default()).await;
+    let c = client(&sim.url());
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        drain_statuses(&c, "pool").await,
+        [
+            ("a".into(), some("ACTIVE")),
+            ("b".into(), some("ACTIVE")),
+            ("c".into(), some("ACTIVE"))
+        ]
+    );
+    assert_eq!(drain_statuses(&c, "single").await, [("solo".into(), None)]);
+
+    c.drain_session_instance()
+        .session_id("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        drain_statuses(&c, "pool").await,
+        [
+            ("a".into(), some("DRAINING")),
+            ("b".into(), some("DRAINING")),
+            ("c".into(), some("ACTIVE"))
+        ]
+    );
+    assert_eq!(drain_counters(&c).await, [1, 2, 2, 1, 3, 8, 2]);
+    c.drain_session_instance()
+        .session_id("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        drain_counters(&c).await,
+        [1, 2, 2, 1, 3, 8, 2],
+        "draining a draining instance again changes nothing"
+    );
+
+    let (status, added) = control(
+        &sim.url(),
+        "POST",
+        "/_sim/sessions",
+        Some(json!({"FleetName": "pool", "StackName": "s", "Id": "d"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    assert_eq!(
+        added["InstanceId"], "i-2",
+        "a draining instance takes no new session"
+    );
+    assert_eq!(added["InstanceDrainStatus"], "ACTIVE");
+    assert_eq!(drain_counters(&c).await, [1, 2, 2, 2, 2, 8, 2]);
+
+    sim.sim().end_session("a").unwrap();
+    assert_eq!(drain_counters(&c).await, [1, 1, 3, 2, 2, 8, 2]);
+    sim.sim().end_session("b").unwrap();
+    assert_eq!(
+        drain_counters(&c).await,
+        [0, 0, 0, 2, 6, 8, 1],
+        "the drained instance is reclaimed and replaced once its last session ends"
+    );
+
+    let err = c
+        .drain_session_instance()
+        .session_id("solo")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("OperationNotPermittedException"));
+    let err = c
+        .drain_session_instance()
+        .session_id("ghost")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    let err = c.drain_session_instance().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+
+    c.drain_session_instance()
+        .session_id("c")
+        .send()
+        .await
+        .unwrap();
+    c.stop_fleet().name("pool").send().await.unwrap();
+    sim.sim().advance_clock(30.0);
+    assert_eq!(
+        drain_counters(&c).await,
+        [0, 0, 0, 0, 0, 0, 0],
+        "a stopped fleet has no drain capacity left"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_and_update_stack_round_trip_the_2026_controls() {
+    use aws_sdk_appstream::types::{
+        AgentAccessConfig, AgentAccessConfigForUpdate, AgentAccessSetting, AgentAction,
+        ContentRedirection, Permission, StackAttribute, StorageConnector, StorageConnectorType,
+        UrlRedirectionConfig, UserControlMode,
+    };
+    let sim = start(json!({"Now": "2026-11-27T09:00:00Z"}), SimConfig::default()).await;
+    let c = client(&sim.url());
+    let setting = |action: AgentAction, permission: Permission| {
+        AgentAccessSetting::builder()
+            .agent_action(action)
+            .permission(permission)
+            .build()
+    };
+    let out = c
+        .create_stack()
+        .name("agents")
+        .embed_host_domains("*.example.com")
+        .content_redirection(
+            ContentRedirection::builder()
+                .host_to_client(
+                    UrlRedirectionConfig::builder()
+                        .enabled(true)
+                        .allowed_urls("https://*.example.com/*")
+                        .denied_urls("https://evil.example.com/*")
+                        .build(),
+                )
+                .build(),
+        )
+        .agent_access_config(
+            AgentAccessConfig::builder()
+                .settings(setting(AgentAction::ComputerVision, Permission::Enabled))
+                .settings(setting(AgentAction::ComputerInput, Permission::Enabled))
+                .user_control_mode(UserControlMode::ViewOnly)
+                .screenshots_upload_enabled(true)
+                .s3_bucket_arn("arn:aws:s3:::shots")
+                .build(),
+        )
+        .storage_connectors(
+            StorageConnector::builder()
+                .connector_type(StorageConnectorType::Homefolders)
+                .build(),
+        )
+        .storage_connectors(
+            StorageConnector::builder()
+                .connector_type(StorageConnectorType::GoogleDrive)
+                .domains("example.com")
+                .build(),
+        )
+        .tags("Team", "ai")
+        .send()
+        .await
+        .unwrap();
+    let created = out.stack().unwrap();
+    assert_eq!(created.arn(), Some(own_arn("stack", "agents").as_str()));
+    assert_eq!(created.created_time().unwrap().secs(), 1_795_770_000);
+    let described = c.describe_stacks().names("agents").send().await.unwrap();
+    let stack = &described.stacks()[0];
+    assert_eq!(stack, created, "Describe answers what Create stored");
+    assert_eq!(stack.embed_host_domains(), ["*.example.com"]);
+    let redirect = stack
+        .content_redirection()
+        .unwrap()
+        .host_to_client()
+        .unwrap();
+    assert_eq!(redirect.enabled(), Some(true));
+    assert_eq!(redirect.allowed_urls(), ["https://*.example.com/*"]);
+    assert_eq!(redirect.denied_urls(), ["https://evil.example.com/*"]);
+    let agents = stack.agent_access_config().unwrap();
+    assert_eq!(agents.settings().len(), 2);
+    assert_eq!(agents.user_control_mode(), Some(&UserControlMode::ViewOnly));
+    assert_eq!(agents.s3_bucket_arn(), Some("arn:aws:s3:::shots"));
+    assert_eq!(stack.storage_connectors()[1].domains(), ["example.com"]);
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(own_arn("stack", "agents"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().unwrap()["Team"], "ai");
+
+    let out = c
+        .update_stack()
+        .name("agents")
+        .agent_access_config(
+            AgentAccessConfigForUpdate::builder()
+                .user_control_mode(UserControlMode::ViewStop)
+                .build(),
+        )
+        .attributes_to_delete(StackAttribute::EmbedHostDomains)
+        .attributes_to_delete(StackAttribute::ContentRedirection)
+        .attributes_to_delete(StackAttribute::StorageConnectorGoogleDrive)
+        .send()
+        .await
+        .unwrap();
+    let updated = out.stack().unwrap();
+    assert!(updated.embed_host_domains().is_empty());
+    assert!(updated.content_redirection().is_none());
+    let agents = updated.agent_access_config().unwrap();
+    assert_eq!(agents.user_control_mode(), Some(&UserControlMode::ViewStop));
+    assert_eq!(agents.settings().len(), 2, "members not given are kept");
+    let kinds: Vec<&str> = updated
+        .storage_connectors()
+        .iter()
+        .map(|s| s.connector_type().unwrap().as_str())
+        .collect();
+    assert_eq!(kinds, ["HOMEFOLDERS"]);
+    let out = c
+        .update_stack()
+        .name("agents")
+        .attributes_to_delete(StackAttribute::AgentAccessConfig)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.stack().unwrap().agent_access_config().is_none());
+    let described = c.describe_stacks().names("agents").send().await.unwrap();
+    assert_eq!(&described.stacks()[0], out.stack().unwrap());
+
+    let vision_less = AgentAccessConfig::builder()
+        .settings(setting(AgentAction::ComputerInput, Permission::Enabled))
+        .build();
+    let no_bucket = AgentAccessConfig::builder()
+        .settings(setting(AgentAction::ComputerVision, Permission::Enabled))
+        .screenshots_upload_enabled(true)
+        .build();
+    for (result, expected) in [
+        (
+            code(c.create_stack().name("agents").send().await),
+            "ResourceAlreadyExistsException",
+        ),
+        (
+            code(
+                c.create_stack()
+                    .name("x")
+                    .agent_access_config(vision_less)
+                    .send()
+                    .await,
+            ),
+            "InvalidParameterCombinationException",
+        ),
+        (
+            code(
+                c.create_stack()
+                    .name("x")
+                    .agent_access_config(no_bucket)
+                    .send()
+                    .await,
+            ),
+            "InvalidParameterCombinationException",
+        ),
+        (
+            code(
+                c.create_stack()
+                    .name("x")
+                    .agent_access_config(AgentAccessConfig::builder().build())
+                    .send()
+                    .await,
+            ),
+            "ValidationException",
+        ),
+        (
+            code(c.update_stack().name("ghost").send().await),
+            "ResourceNotFoundException",
+        ),
+    ] {
+        assert_eq!(result, expected);
+    }
     sim.shutdown().await;
 }

@@ -206,3 +206,94 @@ pub(super) fn check_account_ids(ids: &[String], member: &str) -> Result<(), SimE
         None => Ok(()),
     }
 }
+
+impl World {
+    /// DeleteImage: only this account's images, and never one a fleet streams from
+    /// ("You cannot delete an image when it is in use", API reference). The image goes at
+    /// once with its permissions and tags; the answer shows it `DELETING`.
+    pub(super) fn delete_image(&mut self, params: &Value) -> Result<Value, SimError> {
+        let name = required_string(params, "Name")?;
+        let image = match self.owned_image(&name) {
+            Ok(image) => image.clone(),
+            Err(not_found) => {
+                return Err(match self.resource(Kind::Image, &name) {
+                    Some(_) => SimError::not_permitted(format!(
+                        "Image {name} does not belong to this account and cannot be deleted."
+                    )),
+                    None => not_found,
+                });
+            }
+        };
+        let arn = str_of(&image, "Arn").unwrap_or_default();
+        if let Some(fleet) = self.fleets.iter().find(|f| {
+            str_of(f, "ImageName") == Some(name.as_str()) || str_of(f, "ImageArn") == Some(arn)
+        }) {
+            return Err(SimError::in_use(format!(
+                "Image {name} is in use by fleet {}.",
+                str_of(fleet, "Name").unwrap_or_default()
+            )));
+        }
+        let Value::Object(mut view) = self.image_view(&image) else {
+            return Err(Kind::Image.not_found(&name));
+        };
+        self.remove_resource(Kind::Image, &name)?;
+        view.insert("State".to_owned(), json!("DELETING"));
+        Ok(json!({ "Image": view }))
+    }
+
+    /// UpdateImagePermissions: shares one of this account's images with an account, or
+    /// changes what that account may do with it.
+    pub(super) fn update_image_permissions(&mut self, params: &Value) -> Result<Value, SimError> {
+        let name = required_string(params, "Name")?;
+        let account = required_string(params, "SharedAccountId")?;
+        check_account_ids(std::slice::from_ref(&account), "sharedAccountId")?;
+        let permissions = match params.get("ImagePermissions") {
+            Some(Value::Object(p)) => p.clone(),
+            None | Some(Value::Null) => {
+                return Err(SimError::validation(
+                    "1 validation error detected: Value null at 'imagePermissions' failed to \
+                     satisfy constraint: Member must not be null",
+                ));
+            }
+            Some(_) => {
+                return Err(SimError::serialization(
+                    "ImagePermissions must be a structure",
+                ));
+            }
+        };
+        if let Some((k, _)) = permissions.iter().find(|(_, v)| !v.is_boolean()) {
+            return Err(SimError::serialization(format!("{k} must be a boolean")));
+        }
+        self.owned_image(&name)?;
+        let entry = json!({"sharedAccountId": account, "imagePermissions": permissions});
+        let Value::Object(entry) = entry else {
+            return Ok(json!({}));
+        };
+        let list = self.image_permissions.entry(name).or_default();
+        match list
+            .iter_mut()
+            .find(|p| str_of(p, "sharedAccountId") == Some(account.as_str()))
+        {
+            Some(existing) => *existing = entry,
+            None => list.push(entry),
+        }
+        Ok(json!({}))
+    }
+
+    /// DeleteImagePermissions: stops sharing one of this account's images with an account.
+    pub(super) fn delete_image_permissions(&mut self, params: &Value) -> Result<Value, SimError> {
+        let name = required_string(params, "Name")?;
+        let account = required_string(params, "SharedAccountId")?;
+        check_account_ids(std::slice::from_ref(&account), "sharedAccountId")?;
+        self.owned_image(&name)?;
+        let list = self.image_permissions.entry(name.clone()).or_default();
+        let before = list.len();
+        list.retain(|p| str_of(p, "sharedAccountId") != Some(account.as_str()));
+        if list.len() == before {
+            return Err(SimError::not_found(format!(
+                "Image {name} is not shared with account {account}."
+            )));
+        }
+        Ok(json!({}))
+    }
+}
