@@ -38,10 +38,19 @@ fn compliant_fleet(name: &str) -> Value {
         "ComputeCapacityStatus": {"Desired": 2, "Running": 2, "InUse": 0, "Available": 2}})
 }
 
+/// Usage reports on, so the account itself complies unless a test says otherwise.
+fn with_usage_reports(mut scenario: Value) -> Value {
+    if scenario.get("UsageReportSubscriptions").is_none() {
+        scenario["UsageReportSubscriptions"] =
+            json!([{"S3BucketName": "appstream-logs", "Schedule": "DAILY"}]);
+    }
+    scenario
+}
+
 async fn start(scenario: Value) -> Stack {
     let local = LocalStack::start_with(StackOptions {
         region: REGION.into(),
-        scenario,
+        scenario: with_usage_reports(scenario),
         ..StackOptions::default()
     })
     .await;
@@ -101,10 +110,7 @@ async fn version(stack: &Stack, name: &str) -> Option<u64> {
 
 #[tokio::test]
 async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
-    // Usage reports on: the account itself is compliant.
-    let stack = start(json!({"Fleets": [compliant_fleet("finance")],
-        "UsageReportSubscriptions": [{"S3BucketName": "appstream-logs", "Schedule": "DAILY"}]}))
-    .await;
+    let stack = start(json!({"Fleets": [compliant_fleet("finance")]})).await;
     let wait = Duration::from_secs(2);
 
     // Someone turns on internet access and USB redirection.
@@ -516,7 +522,7 @@ async fn a_table_still_throttled_after_the_retries_fails_the_sweep_with_a_typed_
     bad["EnableDefaultInternetAccess"] = json!(true);
     let local = LocalStack::start_with(StackOptions {
         region: REGION.into(),
-        scenario: json!({"Fleets": [bad, compliant_fleet("finance")]}),
+        scenario: with_usage_reports(json!({"Fleets": [bad, compliant_fleet("finance")]})),
         ddb_fault_proxy: true,
         ..StackOptions::default()
     })

@@ -222,13 +222,51 @@ async fn the_sweep_reads_each_type_once_per_page_and_permissions_only_for_shared
     assert_eq!(permissions.len(), 1, "only the shared image");
     assert_eq!(permissions[0].params["Name"], "golden-2026-09");
     assert_eq!(calls(&log, "DescribeUsageReportSubscriptions").len(), 1);
+
+    // What the reads found is judged: builders with internet access, the image shared
+    // with an account the policy does not list, and no usage reports in the region.
+    let store = DynamoStore::new(local.dynamodb(), local.table());
+    let open: BTreeMap<(ResourceType, String), Vec<String>> = store
+        .noncompliant(Some(REGION))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            let key = s.key();
+            (
+                (key.resource_type, key.name),
+                s.findings.into_keys().collect(),
+            )
+        })
+        .collect();
+    for b in ["b-1", "b-2", "b-3"] {
+        assert!(
+            open[&(ResourceType::ImageBuilder, b.to_owned())]
+                .contains(&"BUILDER-INTERNET-ACCESS".to_owned()),
+            "{open:?}"
+        );
+    }
+    assert_eq!(
+        open[&(ResourceType::Image, "golden-2026-09".to_owned())],
+        ["IMAGE-SHARED-EXTERNALLY"]
+    );
+    assert_eq!(
+        open[&(ResourceType::Account, format!("{ACCOUNT}/{REGION}"))],
+        ["ACCOUNT-USAGE-REPORTS"]
+    );
+    assert!(
+        !open.contains_key(&(ResourceType::Image, "app-00".to_owned())),
+        "an image shared with no one complies: {open:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_builder_read_leaves_fleet_and_builder_findings_intact() {
     let mut bad = fleet("kiosk", BASE);
     bad["EnableDefaultInternetAccess"] = json!(true);
-    let (local, auditor) = start(json!({"Fleets": [bad]}), SimConfig::default()).await;
+    let scenario = json!({"Fleets": [bad],
+        "UsageReportSubscriptions": [{"S3BucketName": "appstream-logs", "Schedule": "DAILY"}]});
+    let (local, auditor) = start(scenario, SimConfig::default()).await;
     let store = DynamoStore::new(local.dynamodb(), local.table());
     // A builder an earlier sweep flagged, since deleted.
     let ghost = ResourceKey::new(REGION, ResourceType::ImageBuilder, "ghost");
@@ -354,13 +392,32 @@ async fn cloudtrail_calls_of_every_family_are_audited_and_deletes_resolve() {
     .unwrap();
     assert!(elsewhere.skipped.unwrap().contains("us-east-1"));
 
-    for (id, name) in [
-        ("ev-9", "CreateUsageReportSubscription"),
-        ("ev-10", "DeleteUsageReportSubscription"),
-    ] {
-        let outcome = handle(api_call(id, name, Value::Null)).await.unwrap();
-        assert_eq!(outcome.evaluated, 1, "{name}: {outcome:?}");
-    }
+    // No subscription in the region: the account fails ACCOUNT-USAGE-REPORTS.
+    let account = (ResourceType::Account, format!("{ACCOUNT}/{REGION}"));
+    let off = handle(api_call(
+        "ev-9",
+        "DeleteUsageReportSubscription",
+        Value::Null,
+    ))
+    .await
+    .unwrap();
+    assert_eq!((off.evaluated, off.alerts), (1, 1), "{off:?}");
+    assert!(open_keys(&store).await.contains(&account));
+    // An administrator subscribes; the CloudTrail call resolves it.
+    aws_sdk_appstream::Client::new(&local.appstream_sdk_config())
+        .create_usage_report_subscription()
+        .send()
+        .await
+        .unwrap();
+    let on = handle(api_call(
+        "ev-10",
+        "CreateUsageReportSubscription",
+        Value::Null,
+    ))
+    .await
+    .unwrap();
+    assert_eq!((on.evaluated, on.alerts), (1, 1), "{on:?}");
+    assert!(!open_keys(&store).await.contains(&account));
 
     // Deleting a builder or an image resolves what was open on it.
     let builder_key = ResourceKey::new(REGION, ResourceType::ImageBuilder, "golden-builder");
