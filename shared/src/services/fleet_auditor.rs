@@ -78,7 +78,7 @@ impl AuditorError {
 /// What one invocation did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// Fleets and stacks evaluated.
+    /// Resources evaluated (fleets, stacks, image builders, owned images, accounts).
     pub evaluated: usize,
     /// State commits (each with its history items).
     pub commits: usize,
@@ -449,8 +449,9 @@ where
         Ok((Some(current), vec![DESCRIBED]))
     }
 
-    /// The scheduled sweep: every fleet and stack of every configured region. One bad
-    /// resource or region is reported and the rest still complete.
+    /// The scheduled sweep: every fleet, stack, image builder, owned image and the
+    /// account's settings in every configured region. One bad resource, read or region is
+    /// reported and the rest still complete; a type whose read failed resolves nothing.
     async fn sweep(
         &self,
         trigger: &TriggerRecord,
