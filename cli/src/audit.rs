@@ -23,7 +23,7 @@ pub struct AuditArgs {
     /// Policy file (TOML); default: the built-in policy.
     #[arg(long, value_name = "FILE")]
     policy: Option<String>,
-    /// AppStream calls in flight at once per region (tags).
+    /// AppStream calls in flight at once per region (tags, image permissions).
     #[arg(long, default_value_t = 8, value_name = "N")]
     concurrency: usize,
     /// Also read every fleet's live sessions (each associated stack x authentication
@@ -74,13 +74,16 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         let options = AuditOptions {
             concurrency: args.concurrency,
             sessions: args.sessions,
+            account: None,
         };
         let result = audit(&inventory, &policy, now, options).await;
         if progress {
             eprintln!(
-                "\rauditing AppStream in {region}: {} fleets, {} stacks, {} sessions in {:.1} s",
+                "\rauditing AppStream in {region}: {} fleets, {} stacks, {} image builders, {} images, {} sessions in {:.1} s",
                 result.fleets.len(),
                 result.stacks.len(),
+                result.builders.len(),
+                result.images.iter().filter(|i| i.is_owned()).count(),
                 result.sessions.len(),
                 started.elapsed().as_secs_f64()
             );

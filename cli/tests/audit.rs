@@ -65,7 +65,11 @@ fn verdicts(report: &Value) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn audit_prints_the_same_findings_as_check_on_the_same_fleets_and_stacks() {
-    let stack = simulator(sample_scenario(), SimConfig::default()).await;
+    // Usage reports on, so the account audit adds no verdict check could not see.
+    let mut scenario = sample_scenario();
+    scenario["UsageReportSubscriptions"] =
+        serde_json::json!([{"S3BucketName": "appstream-logs", "Schedule": "DAILY"}]);
+    let stack = simulator(scenario, SimConfig::default()).await;
     let audit = streamwarden(
         &stack,
         &["audit", "--format", "json", "--as-of", "2026-11-27"],
@@ -409,4 +413,99 @@ fn streamwarden_env(stack: &LocalStack, args: &[&str], tagging: &str) -> Output 
         .current_dir(root())
         .output()
         .unwrap()
+}
+
+/// The sample account plus an image builder with internet access, an image shared with
+/// another account, and no usage reports.
+fn surface_scenario() -> Value {
+    let mut scenario = sample_scenario();
+    scenario["Region"] = "eu-west-1".into();
+    scenario["ImageBuilders"] = serde_json::json!([{"Name": "golden-builder", "State": "RUNNING",
+        "InstanceType": "stream.standard.large", "Platform": "WINDOWS_SERVER_2022",
+        "CreatedTime": "2026-11-20T08:00:00Z", "EnableDefaultInternetAccess": true}]);
+    scenario["Images"] = serde_json::json!([{"Name": "golden-2026-09", "Visibility": "PRIVATE",
+        "State": "AVAILABLE", "Platform": "WINDOWS_SERVER_2022",
+        "PublicBaseImageReleasedDate": "2026-09-01T00:00:00Z", "LatestAppstreamAgentVersion": "TRUE"}]);
+    scenario["ImagePermissions"] = serde_json::json!([{"Name": "golden-2026-09",
+        "SharedImagePermissionsList": [{"sharedAccountId": "444455556666",
+            "imagePermissions": {"allowFleet": true, "allowImageBuilder": false}}]}]);
+    scenario
+}
+
+/// `resource_type resource rule_id` of every finding.
+fn findings(report: &Value) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["resource_type"].as_str().unwrap(),
+                f["resource"].as_str().unwrap(),
+                f["rule_id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn audit_judges_image_builders_images_and_the_account() {
+    let sim = simulator(surface_scenario(), SimConfig::default()).await;
+    let out = streamwarden(
+        &sim,
+        &["audit", "--format", "json", "--as-of", "2026-11-27"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found = findings(&json(&out));
+    for expected in [
+        "image-builder golden-builder BUILDER-INTERNET-ACCESS",
+        "image golden-2026-09 IMAGE-SHARED-EXTERNALLY",
+        "account 123456789012/eu-west-1 ACCOUNT-USAGE-REPORTS",
+    ] {
+        assert!(
+            found.contains(expected),
+            "{expected} missing from {found:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_builder_read_is_an_error_beside_everything_else_audited() {
+    let rule = FaultRule {
+        error_every: Some(1),
+        operations: vec!["DescribeImageBuilders".into()],
+        ..FaultRule::default()
+    };
+    let sim = simulator(surface_scenario(), SimConfig::default().fault(rule)).await;
+    let out = sim
+        .command(env!("CARGO_BIN_EXE_streamwarden"))
+        .args(["audit", "--format", "json", "--as-of", "2026-11-27"])
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report = json(&out);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DescribeImageBuilders"),
+        "{errors:?}"
+    );
+    let found = findings(&report);
+    assert!(
+        !found.iter().any(|f| f.starts_with("image-builder ")),
+        "{found:?}"
+    );
+    assert!(found.contains("image golden-2026-09 IMAGE-SHARED-EXTERNALLY"));
+    assert!(found.iter().any(|f| f.starts_with("fleet ")));
 }

@@ -20,6 +20,18 @@ pub const HANDLED_CALLS: &[&str] = &[
     "DeleteStack",
     "AssociateFleet",
     "DisassociateFleet",
+    "CreateImageBuilder",
+    "StartImageBuilder",
+    "StopImageBuilder",
+    "DeleteImageBuilder",
+    "CreateUpdatedImage",
+    "CopyImage",
+    "CreateImportedImage",
+    "DeleteImage",
+    "UpdateImagePermissions",
+    "DeleteImagePermissions",
+    "CreateUsageReportSubscription",
+    "DeleteUsageReportSubscription",
 ];
 
 /// One AppStream API call, from CloudTrail.
@@ -39,7 +51,8 @@ pub struct ApiCall {
 }
 
 impl ApiCall {
-    /// A string member of `requestParameters` (`name`, `fleetName`, `stackName`).
+    /// A string member of `requestParameters` (`name`, `fleetName`, `stackName`,
+    /// `newImageName`, `destinationImageName`, `destinationRegion`).
     pub fn parameter(&self, key: &str) -> Option<&str> {
         let map = self.request.as_object()?;
         map.get(key)
@@ -224,7 +237,7 @@ mod tests {
         );
         let e = parse_event(json!({"hello": "world"})).unwrap_err();
         assert_eq!(e.error_type(), "MalformedEvent");
-        let call = json!({"eventName": "CreateImageBuilder", "eventID": "ev-2", "eventTime": "2026-11-27T09:14:03Z", "awsRegion": "eu-west-1"});
+        let call = json!({"eventName": "CreateDirectoryConfig", "eventID": "ev-2", "eventTime": "2026-11-27T09:14:03Z", "awsRegion": "eu-west-1"});
         let e = parse_event(envelope(
             "aws.appstream",
             "AWS API Call via CloudTrail",
@@ -232,6 +245,6 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(e.error_type(), "UnsupportedCall");
-        assert!(e.to_string().contains("CreateImageBuilder"));
+        assert!(e.to_string().contains("CreateDirectoryConfig"));
     }
 }

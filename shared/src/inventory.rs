@@ -1,9 +1,13 @@
-//! The port to an account's AppStream resources in one region ([`FleetInventory`]), the
-//! error its calls fail with, and the reads built on it. The adapter over
+//! The ports to an account's AppStream resources in one region ([`FleetInventory`] for
+//! fleets, stacks and sessions, [`ImageInventory`] for image builders, images and usage
+//! reports), the error their calls fail with, and the reads built on them. The adapter over
 //! aws-sdk-appstream is [`crate::aws::appstream`]; tests use the simulator behind it.
 
 use crate::error::BoxError;
-use crate::model::{AuthenticationType, Fleet, Session, Stack};
+use crate::model::{
+    AuthenticationType, Fleet, Image, ImageBuilder, Session, SharedWith, Stack,
+    UsageReportSubscription,
+};
 use crate::tags::TagCatalog;
 use futures_util::{StreamExt, stream};
 use std::collections::BTreeMap;
@@ -12,6 +16,8 @@ use std::collections::BTreeMap;
 /// whole resource types come from its [`TagCatalog`].
 #[allow(async_fn_in_trait)]
 pub trait FleetInventory: TagCatalog {
+    /// The region this inventory reads.
+    fn region(&self) -> &str;
     /// Every fleet, all pages.
     async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError>;
     /// One fleet by name; `None` when it does not exist.
@@ -31,6 +37,31 @@ pub trait FleetInventory: TagCatalog {
         stack: &str,
         authentication: AuthenticationType,
     ) -> Result<Vec<Session>, AppStreamError>;
+}
+
+/// What the audit reads beside fleets and stacks: image builders, images and who they
+/// are shared with, and the region's usage report subscriptions. Every list is paged
+/// once; nothing here reads one resource at a time except the single-resource reads the
+/// CloudTrail path uses.
+#[allow(async_fn_in_trait)]
+pub trait ImageInventory {
+    /// Every image builder, all pages.
+    async fn image_builders(&self) -> Result<Vec<ImageBuilder>, AppStreamError>;
+    /// One image builder by name; `None` when it does not exist.
+    async fn image_builder(&self, name: &str) -> Result<Option<ImageBuilder>, AppStreamError>;
+    /// Every image this account owns (DescribeImages `Type=PRIVATE`), all pages.
+    async fn owned_images(&self) -> Result<Vec<Image>, AppStreamError>;
+    /// The images with these ARNs (public, shared or owned), in as few calls as the API
+    /// allows. An ARN the service does not know is left out.
+    async fn images_by_arn(&self, arns: &[String]) -> Result<Vec<Image>, AppStreamError>;
+    /// One image by name; `None` when it does not exist.
+    async fn image(&self, name: &str) -> Result<Option<Image>, AppStreamError>;
+    /// The accounts an owned image is shared with (DescribeImagePermissions), all pages.
+    async fn image_permissions(&self, image: &str) -> Result<Vec<SharedWith>, AppStreamError>;
+    /// The region's usage report subscriptions, all pages.
+    async fn usage_report_subscriptions(
+        &self,
+    ) -> Result<Vec<UsageReportSubscription>, AppStreamError>;
 }
 
 /// An AppStream call that failed after the SDK's retries. The service's error code and

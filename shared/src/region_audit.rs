@@ -1,21 +1,28 @@
-//! One read of a region's AppStream, evaluated: every fleet and stack against the
-//! policy (what `streamwarden audit` prints and what the fleet-auditor's sweep reconciles).
+//! One read of a region's AppStream, evaluated: every fleet, stack, image builder, owned
+//! image and the region's account settings against the policy (what `streamwarden audit`
+//! prints and what the fleet-auditor's sweep reconciles).
 //!
-//! Every resource type is listed at once (one paged read per type, side by side). Tags
-//! are read only where they matter (required tags, or a resource with findings whose tag
-//! may waive them), and then in pages: every tagged resource of the type through the
-//! tagging API ([`crate::tags::TagCatalog`]), the types side by side. So a large account costs its
-//! Describe* pages plus, for each type that needs tags, one page per 100 tagged
+//! Each resource type is paged once, never read one resource at a time, the types side
+//! by side: fleets, stacks and builders at once; then owned images (`Type=PRIVATE`), the
+//! images fleets use that are not among them (by ARN, in batches), DescribeImagePermissions
+//! only for owned images shared with others, and the usage report subscriptions once.
+//! Tags are read only where they matter (required tags, or a resource with findings whose
+//! tag may waive them), and then in pages: every tagged resource of the type through the
+//! tagging API ([`crate::tags::TagCatalog`]), the types side by side. So a large account
+//! costs its Describe* pages plus, for each type that needs tags, one page per 100 tagged
 //! resources. When the tagging API is denied or fails, the tags are read one resource at a
 //! time (ListTagsForResource), and the audit says so once ([`Audit::notes`]).
 
 use crate::finding::{Evaluation, ResourceType};
-use crate::inventory::{AppStreamError, FleetInventory, fleet_sessions};
-use crate::model::{Attr, Fleet, Session, Stack};
-use crate::policy::{Policy, evaluate_fleet, evaluate_stack};
+use crate::inventory::{AppStreamError, FleetInventory, ImageInventory, fleet_sessions};
+use crate::model::{Account, Attr, Fleet, Image, ImageBuilder, Session, Stack, join_images};
+use crate::policy::{
+    Policy, evaluate_account, evaluate_builder, evaluate_fleet, evaluate_image, evaluate_stack,
+};
 use crate::tags::Tags;
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, future, stream};
+use std::collections::BTreeSet;
 use tracing::warn;
 
 /// What auditing one region found. A failed call is kept in `errors` and everything it
@@ -24,6 +31,12 @@ use tracing::warn;
 pub struct Audit {
     pub fleets: Vec<Fleet>,
     pub stacks: Vec<Stack>,
+    pub builders: Vec<ImageBuilder>,
+    /// The images this account owns, then the other images its fleets use (public or
+    /// shared; only owned images are judged by the image rules).
+    pub images: Vec<Image>,
+    /// The account in this region (usage reports); absent when its read failed.
+    pub account: Option<Account>,
     /// Live sessions, when asked for ([`AuditOptions::sessions`]).
     pub sessions: Vec<Session>,
     pub evaluation: Evaluation,
@@ -34,13 +47,15 @@ pub struct Audit {
 }
 
 /// How an audit runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AuditOptions {
-    /// AppStream calls in flight at once when fanning out (tags read one resource at a
-    /// time, sessions).
+    /// AppStream calls in flight at once when fanning out (tags, sessions, permissions).
     pub concurrency: usize,
     /// Also read every fleet's live sessions (associated stacks x authentication types).
     pub sessions: bool,
+    /// The account audited, for the account resource's name (`<account>/<region>`).
+    /// `None`: taken from the ARNs read (no STS call); the region alone when none was.
+    pub account: Option<String>,
 }
 
 impl Default for AuditOptions {
@@ -48,33 +63,70 @@ impl Default for AuditOptions {
         AuditOptions {
             concurrency: 8,
             sessions: false,
+            account: None,
         }
     }
 }
 
-/// Audits every fleet and stack the inventory sees.
-pub async fn audit<I: FleetInventory>(
+impl Audit {
+    /// Whether `operation`'s read succeeded, so what it did not list is really gone.
+    pub fn listed(&self, operation: &str) -> bool {
+        !self.errors.iter().any(|e| e.operation == operation)
+    }
+}
+
+/// Audits every fleet, stack, image builder, owned image and the account settings the
+/// inventory sees in its region.
+pub async fn audit<I: FleetInventory + ImageInventory>(
     inventory: &I,
     policy: &Policy,
     now: DateTime<Utc>,
     options: AuditOptions,
 ) -> Audit {
+    let region = inventory.region();
     let concurrency = options.concurrency.max(1);
     let mut audit = Audit::default();
     // Every resource type paged at once; a new type is one more read here.
-    let (fleets, stacks) = future::join(inventory.fleets(), inventory.stacks()).await;
-    match fleets {
-        Ok(fleets) => audit.fleets = fleets,
-        Err(e) => audit.errors.push(e),
-    }
-    match stacks {
-        Ok(stacks) => audit.stacks = stacks,
+    let (fleets, stacks, builders) = future::join3(
+        inventory.fleets(),
+        inventory.stacks(),
+        inventory.image_builders(),
+    )
+    .await;
+    keep(fleets, &mut audit.fleets, &mut audit.errors);
+    keep(stacks, &mut audit.stacks, &mut audit.errors);
+    keep(builders, &mut audit.builders, &mut audit.errors);
+    // Images follow the fleets (the ones they use by ARN); usage reports meanwhile.
+    let (_, subscriptions) = future::join(
+        read_images(inventory, &mut audit, concurrency),
+        inventory.usage_report_subscriptions(),
+    )
+    .await;
+    join_images(&mut audit.fleets, &audit.images);
+    let account = options
+        .account
+        .filter(|a| !a.is_empty())
+        .or_else(|| account_of(&audit));
+    match subscriptions {
+        Ok(subscriptions) => {
+            let mut found = Account::new(
+                account,
+                Some(region.to_owned()),
+                crate::finding::Source {
+                    file: format!("appstream:{region}"),
+                    line: None,
+                    pointer: Some("/usage-report-subscriptions".to_owned()),
+                },
+            );
+            found.usage_report_subscriptions = Attr::Set(subscriptions);
+            audit.account = Some(found);
+        }
         Err(e) => audit.errors.push(e),
     }
 
     // Each type evaluated, its tags read where they matter, side by side.
     let every_fleet_needs_tags = !policy.fleet.required_tags.is_empty();
-    let (fleets, stacks) = future::join(
+    let (fleets, stacks, builders, images) = future::join4(
         evaluate_tagged(
             inventory,
             policy,
@@ -83,21 +135,21 @@ pub async fn audit<I: FleetInventory>(
             every_fleet_needs_tags,
             concurrency,
         ),
-        evaluate_tagged(
-            inventory,
-            policy,
-            now,
-            &mut audit.stacks,
-            false,
-            concurrency,
-        ),
+        evaluate_tagged(inventory, policy, now, &mut audit.stacks, false, concurrency),
+        evaluate_tagged(inventory, policy, now, &mut audit.builders, false, concurrency),
+        evaluate_tagged(inventory, policy, now, &mut audit.images, false, concurrency),
     )
     .await;
     let mut unavailable = None;
-    for kind in [fleets, stacks] {
+    for kind in [fleets, stacks, builders, images] {
         audit.evaluation.extend(kind.evaluation);
         audit.errors.extend(kind.errors);
         unavailable = unavailable.or(kind.unavailable);
+    }
+    if let Some(account) = &audit.account {
+        audit
+            .evaluation
+            .extend(evaluate_account(policy, account, now));
     }
     if let Some(cause) = unavailable {
         let note = format!(
@@ -123,6 +175,85 @@ pub async fn audit<I: FleetInventory>(
         }
     }
     audit
+}
+
+fn keep<T>(
+    read: Result<Vec<T>, AppStreamError>,
+    into: &mut Vec<T>,
+    errors: &mut Vec<AppStreamError>,
+) {
+    match read {
+        Ok(found) => *into = found,
+        Err(e) => errors.push(e),
+    }
+}
+
+/// The owned images, the images fleets use that are not among them (by ARN, batched),
+/// and who each owned image shared with others is shared with.
+async fn read_images<I: ImageInventory>(inventory: &I, audit: &mut Audit, concurrency: usize) {
+    keep(
+        inventory.owned_images().await,
+        &mut audit.images,
+        &mut audit.errors,
+    );
+    let known: BTreeSet<&str> = audit
+        .images
+        .iter()
+        .filter_map(|i| i.arn.as_deref())
+        .collect();
+    let missing: Vec<String> = audit
+        .fleets
+        .iter()
+        .filter_map(|f| f.image_arn.known())
+        .filter(|arn| !known.contains(arn.as_str()))
+        .map(String::clone)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        match inventory.images_by_arn(&missing).await {
+            Ok(found) => audit.images.extend(found),
+            Err(e) => audit.errors.push(e),
+        }
+    }
+
+    // ImageSharedWithOthers is `TRUE` only on images this account owns and has shared.
+    let shared: Vec<(usize, String)> = audit
+        .images
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| {
+            i.is_owned() && i.image_shared_with_others.known().map(String::as_str) == Some("TRUE")
+        })
+        .map(|(index, i)| (index, i.name.clone()))
+        .collect();
+    let permissions: Vec<(usize, Result<_, AppStreamError>)> = stream::iter(shared)
+        .map(|(index, name)| async move { (index, inventory.image_permissions(&name).await) })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for (index, result) in permissions {
+        match result {
+            Ok(shared_with) => audit.images[index].shared_with = Attr::Set(shared_with),
+            Err(e) => audit.errors.push(e),
+        }
+    }
+}
+
+/// The account ID in the first resource ARN read (`arn:aws:appstream:<region>:<account>:...`);
+/// AWS's public images carry none.
+fn account_of(audit: &Audit) -> Option<String> {
+    let arns = audit
+        .fleets
+        .iter()
+        .map(|f| f.arn.as_deref())
+        .chain(audit.stacks.iter().map(|s| s.arn.as_deref()))
+        .chain(audit.builders.iter().map(|b| b.arn.as_deref()))
+        .chain(audit.images.iter().map(|i| i.arn.as_deref()));
+    arns.flatten()
+        .filter_map(|arn| arn.split(':').nth(4))
+        .find(|account| !account.is_empty())
+        .map(str::to_owned)
 }
 
 /// A resource type an audit evaluates and whose tags may matter.
@@ -156,6 +287,32 @@ impl Tagged for Stack {
     }
     fn evaluate(&self, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
         evaluate_stack(policy, self, now)
+    }
+}
+
+impl Tagged for ImageBuilder {
+    const TYPE: ResourceType = ResourceType::ImageBuilder;
+    fn arn(&self) -> Option<&str> {
+        self.arn.as_deref()
+    }
+    fn set_tags(&mut self, tags: Tags) {
+        self.tags = Attr::Set(tags);
+    }
+    fn evaluate(&self, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
+        evaluate_builder(policy, self, now)
+    }
+}
+
+impl Tagged for Image {
+    const TYPE: ResourceType = ResourceType::Image;
+    fn arn(&self) -> Option<&str> {
+        self.arn.as_deref()
+    }
+    fn set_tags(&mut self, tags: Tags) {
+        self.tags = Attr::Set(tags);
+    }
+    fn evaluate(&self, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
+        evaluate_image(policy, self, now)
     }
 }
 

@@ -5,7 +5,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
 use serde_json::{Value, json};
 use streamwarden::alert::AlertPublisher;
 use streamwarden::events::{EventError, parse_event};
-use streamwarden::inventory::FleetInventory;
+use streamwarden::inventory::{FleetInventory, ImageInventory};
 use streamwarden::services::fleet_auditor::{AuditorError, FleetAuditor};
 use streamwarden::store::FindingStore;
 
@@ -37,7 +37,7 @@ pub async fn handle<I, S, P>(
     event: LambdaEvent<Value>,
 ) -> Result<Value, HandlerError>
 where
-    I: FleetInventory,
+    I: FleetInventory + ImageInventory,
     S: FindingStore + Sync,
     P: AlertPublisher + Sync,
 {

@@ -38,10 +38,19 @@ fn compliant_fleet(name: &str) -> Value {
         "ComputeCapacityStatus": {"Desired": 2, "Running": 2, "InUse": 0, "Available": 2}})
 }
 
+/// Usage reports on, so the account itself complies unless a test says otherwise.
+fn with_usage_reports(mut scenario: Value) -> Value {
+    if scenario.get("UsageReportSubscriptions").is_none() {
+        scenario["UsageReportSubscriptions"] =
+            json!([{"S3BucketName": "appstream-logs", "Schedule": "DAILY"}]);
+    }
+    scenario
+}
+
 async fn start(scenario: Value) -> Stack {
     let local = LocalStack::start_with(StackOptions {
         region: REGION.into(),
-        scenario,
+        scenario: with_usage_reports(scenario),
         ..StackOptions::default()
     })
     .await;
@@ -205,7 +214,7 @@ async fn a_change_alerts_once_a_redelivery_never_and_a_fix_resolves() {
         .handle(parse_event(schedule("sweep-1")).unwrap(), now())
         .await
         .unwrap();
-    assert_eq!(sweep.evaluated, 2);
+    assert_eq!(sweep.evaluated, 3, "two fleets and the account");
     assert_eq!((sweep.commits, sweep.alerts), (0, 0), "{sweep:?}");
     assert!(stack.local.inbox().receive_all(wait).await.is_empty());
     assert_eq!(
@@ -433,20 +442,43 @@ async fn deleting_a_fleet_resolves_its_findings_and_a_sweep_resolves_vanished_on
     assert!(store.noncompliant(None).await.unwrap().is_empty());
 }
 
+/// The sample account plus the image builder and images the image samples name.
+fn surface_scenario() -> Value {
+    let mut scenario = sample_scenario();
+    scenario["ImageBuilders"] = json!([{"Name": "golden-builder", "State": "RUNNING",
+        "InstanceType": "stream.standard.large", "Platform": "WINDOWS_SERVER_2022",
+        "ImageArn": "arn:aws:appstream:eu-west-1::image/AppStream-WinServer2022-09-01-2026",
+        "CreatedTime": "2026-11-20T08:00:00Z", "EnableDefaultInternetAccess": true}]);
+    let image = |name: &str| {
+        json!({"Name": name, "Visibility": "PRIVATE", "State": "AVAILABLE",
+        "Platform": "WINDOWS_SERVER_2022", "PublicBaseImageReleasedDate": "2026-09-01T00:00:00Z",
+        "LatestAppstreamAgentVersion": "TRUE"})
+    };
+    scenario["Images"] = json!([
+        image("golden-2026-09"),
+        image("golden-2026-11"),
+        image("golden-2026-09-copy"),
+        image("imported-2026-11")
+    ]);
+    scenario["ImagePermissions"] = json!([{"Name": "golden-2026-09", "SharedImagePermissionsList": [
+        {"sharedAccountId": "444455556666", "imagePermissions": {"allowFleet": true, "allowImageBuilder": true}}]}]);
+    scenario
+}
+
 #[tokio::test]
 async fn every_sample_event_runs_through_the_auditor() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
     let read = |path: std::path::PathBuf| -> Value {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     };
-    let stack = start(sample_scenario()).await;
+    let stack = start(surface_scenario()).await;
     let mut files: Vec<_> = std::fs::read_dir(root.join("fleet-auditor"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 12, "{files:?}");
+    assert!(files.len() >= 24, "{files:?}");
     for file in files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let event = read(file);
@@ -468,11 +500,13 @@ async fn every_sample_event_runs_through_the_auditor() {
             "create-fleet-denied.json" => {
                 assert!(result.unwrap().skipped.unwrap().contains("AccessDenied"))
             }
-            "delete-fleet.json" => assert_eq!(result.unwrap().evaluated, 0, "{name}"),
+            "delete-fleet.json" | "delete-image-builder.json" | "delete-image.json" => {
+                assert_eq!(result.unwrap().evaluated, 0, "{name}")
+            }
             "scheduled-sweep.json" => assert_eq!(
                 result.unwrap().evaluated,
-                8,
-                "{name}: 6 fleets and 2 stacks"
+                14,
+                "{name}: 6 fleets, 2 stacks, 1 image builder, 4 owned images, the account"
             ),
             "associate-fleet.json" | "disassociate-fleet.json" => {
                 assert_eq!(result.unwrap().evaluated, 2, "{name}")
@@ -488,7 +522,7 @@ async fn a_table_still_throttled_after_the_retries_fails_the_sweep_with_a_typed_
     bad["EnableDefaultInternetAccess"] = json!(true);
     let local = LocalStack::start_with(StackOptions {
         region: REGION.into(),
-        scenario: json!({"Fleets": [bad, compliant_fleet("finance")]}),
+        scenario: with_usage_reports(json!({"Fleets": [bad, compliant_fleet("finance")]})),
         ddb_fault_proxy: true,
         ..StackOptions::default()
     })

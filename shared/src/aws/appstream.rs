@@ -1,5 +1,6 @@
 //! AppStream adapter over aws-sdk-appstream: fleets, stacks, associations, tags and
-//! sessions, mapped onto [`crate::model`].
+//! sessions, mapped onto [`crate::model`]; image builders, images and usage reports in
+//! [`images`].
 //!
 //! The SDK has no paginator for DescribeFleets or DescribeStacks, so the NextToken loops
 //! live here. Retries (throttling, 5xx) are the SDK's, configured in [`super::clients`].
@@ -8,9 +9,9 @@ use super::tagging::ResourceTagging;
 use crate::finding::{ResourceType, Source};
 use crate::inventory::{AppStreamError, FleetInventory};
 use crate::model::{
-    AccessEndpoint, Attr, AuthenticationType, ComputeCapacityStatus, DomainJoinInfo, Fleet,
-    FleetError, FleetType, Origin, Session, Stack, StackError, UnreadReason, UserSetting,
-    VpcConfig,
+    AccessEndpoint, AgentAccess, AgentAccessSetting, Attr, AuthenticationType,
+    ComputeCapacityStatus, DomainJoinInfo, Fleet, FleetError, FleetType, Origin, Session, Stack,
+    StackError, StorageConnector, UnreadReason, UrlRedirection, UserSetting, VpcConfig,
 };
 use crate::tags::{TagCatalog, TaggedResources};
 use aws_sdk_appstream::Client;
@@ -19,6 +20,9 @@ use aws_sdk_appstream::types as sdk;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use tracing::{debug, instrument};
+
+mod images;
+pub use images::{builder_from_sdk, image_from_sdk, shared_with_from_sdk, subscription_from_sdk};
 
 /// DescribeSessions' largest page.
 const SESSIONS_PAGE: i32 = 50;
@@ -113,6 +117,10 @@ impl TagCatalog for AppStreamInventory {
 }
 
 impl FleetInventory for AppStreamInventory {
+    fn region(&self) -> &str {
+        &self.region
+    }
+
     #[instrument(skip(self), fields(region = %self.region))]
     async fn fleets(&self) -> Result<Vec<Fleet>, AppStreamError> {
         let fleets = all_pages(|token| async move {
@@ -271,6 +279,24 @@ fn string(v: Option<&str>) -> Attr<String> {
     v.map(str::to_owned).into()
 }
 
+fn vpc_config(v: &sdk::VpcConfig) -> VpcConfig {
+    VpcConfig {
+        subnet_ids: v.subnet_ids.clone().into(),
+        security_group_ids: v.security_group_ids.clone().into(),
+    }
+}
+
+/// An access endpoint list (stacks and image builders).
+fn access_endpoints(endpoints: &[sdk::AccessEndpoint]) -> Vec<AccessEndpoint> {
+    endpoints
+        .iter()
+        .map(|e| AccessEndpoint {
+            endpoint_type: e.endpoint_type().map(|t| t.as_str().to_owned()).into(),
+            vpce_id: string(e.vpce_id()),
+        })
+        .collect()
+}
+
 /// Maps the SDK's fleet onto the model, losing nothing a rule reads.
 pub fn fleet_from_sdk(f: &sdk::Fleet, source: Source) -> Fleet {
     let mut fleet = Fleet::new(f.name().unwrap_or_default(), Origin::Described, source);
@@ -309,13 +335,7 @@ pub fn fleet_from_sdk(f: &sdk::Fleet, source: Source) -> Fleet {
     fleet.disconnect_timeout_in_seconds = int(f.disconnect_timeout_in_seconds());
     fleet.idle_disconnect_timeout_in_seconds = int(f.idle_disconnect_timeout_in_seconds());
     fleet.state = f.state().map(|s| s.as_str().to_owned());
-    fleet.vpc_config = f
-        .vpc_config()
-        .map(|v| VpcConfig {
-            subnet_ids: v.subnet_ids.clone().into(),
-            security_group_ids: v.security_group_ids.clone().into(),
-        })
-        .into();
+    fleet.vpc_config = f.vpc_config().map(vpc_config).into();
     fleet.created_time = time(f.created_time());
     fleet.fleet_errors = f
         .fleet_errors()
@@ -378,19 +398,7 @@ pub fn stack_from_sdk(s: &sdk::Stack, source: Source) -> Stack {
                 .collect()
         })
         .into();
-    stack.access_endpoints = s
-        .access_endpoints
-        .as_ref()
-        .map(|endpoints| {
-            endpoints
-                .iter()
-                .map(|e| AccessEndpoint {
-                    endpoint_type: e.endpoint_type().map(|t| t.as_str().to_owned()).into(),
-                    vpce_id: string(e.vpce_id()),
-                })
-                .collect()
-        })
-        .into();
+    stack.access_endpoints = s.access_endpoints.as_deref().map(access_endpoints).into();
     stack.stack_errors = s
         .stack_errors()
         .iter()
@@ -399,7 +407,58 @@ pub fn stack_from_sdk(s: &sdk::Stack, source: Source) -> Stack {
             error_message: e.error_message().map(str::to_owned),
         })
         .collect();
+    stack.embed_host_domains = s.embed_host_domains.clone().into();
+    stack.url_redirection = s
+        .content_redirection()
+        .and_then(|c| c.host_to_client())
+        .map(|h| UrlRedirection {
+            enabled: h.enabled().into(),
+            allowed_urls: h.allowed_urls.clone().into(),
+            denied_urls: h.denied_urls.clone().into(),
+        })
+        .into();
+    stack.agent_access = s.agent_access_config().map(agent_access).into();
+    stack.storage_connectors = s
+        .storage_connectors
+        .as_ref()
+        .map(|connectors| {
+            connectors
+                .iter()
+                .filter_map(|c| {
+                    Some(StorageConnector {
+                        connector_type: c.connector_type()?.as_str().to_owned(),
+                        domains: c.domains.clone().into(),
+                    })
+                })
+                .collect()
+        })
+        .into();
     stack
+}
+
+/// `AgentAccessConfig`; an `AgentAction` or `UserControlMode` this build does not know
+/// is kept as its string, for the rules to report as not understood.
+fn agent_access(a: &sdk::AgentAccessConfig) -> AgentAccess {
+    AgentAccess {
+        settings: a
+            .settings
+            .as_ref()
+            .map(|settings| {
+                settings
+                    .iter()
+                    .filter_map(|s| {
+                        Some(AgentAccessSetting {
+                            action: s.agent_action()?.as_str().to_owned(),
+                            permission: s.permission().map(|p| p.as_str().to_owned()).into(),
+                        })
+                    })
+                    .collect()
+            })
+            .into(),
+        user_control_mode: a.user_control_mode().map(|m| m.as_str().to_owned()).into(),
+        screenshots_upload_enabled: a.screenshots_upload_enabled().into(),
+        s3_bucket_arn: string(a.s3_bucket_arn()),
+    }
 }
 
 /// Maps the SDK's session onto the model.

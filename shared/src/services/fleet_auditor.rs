@@ -12,11 +12,14 @@ use super::reconcile::{Current, ReconcileError, Reconciler};
 use crate::alert::{AlertPublisher, Change};
 use crate::events::{ApiCall, AuditorEvent};
 use crate::finding::ResourceType;
+use crate::finding::{Evaluation, Source};
 use crate::inputs::fleet_from_request;
-use crate::inventory::{AppStreamError, FleetInventory};
-use crate::model::Attr;
-use crate::policy::{Policy, evaluate_fleet, evaluate_stack};
-use crate::region_audit::{AuditOptions, audit};
+use crate::inventory::{AppStreamError, FleetInventory, ImageInventory};
+use crate::model::{Account, Attr, Image, ImageBuilder};
+use crate::policy::{
+    Policy, evaluate_account, evaluate_builder, evaluate_fleet, evaluate_image, evaluate_stack,
+};
+use crate::region_audit::{Audit, AuditOptions, audit};
 use crate::store::{FindingStore, ResourceKey, ResourceState, TriggerRecord};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
@@ -75,7 +78,7 @@ impl AuditorError {
 /// What one invocation did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// Fleets and stacks evaluated.
+    /// Resources evaluated (fleets, stacks, image builders, owned images, accounts).
     pub evaluated: usize,
     /// State commits (each with its history items).
     pub commits: usize,
@@ -94,7 +97,12 @@ pub struct FleetAuditor<I, S, P> {
     concurrency: usize,
 }
 
-impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetAuditor<I, S, P> {
+impl<I, S, P> FleetAuditor<I, S, P>
+where
+    I: FleetInventory + ImageInventory,
+    S: FindingStore + Sync,
+    P: AlertPublisher + Sync,
+{
     /// `inventories` holds one AppStream inventory per configured region.
     pub fn new(
         inventories: BTreeMap<String, I>,
@@ -125,19 +133,17 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
         }
     }
 
-    fn inventory(&self, call: &ApiCall) -> Result<&I, AuditorError> {
-        self.inventories
-            .get(&call.region)
-            .ok_or_else(|| AuditorError::UnknownRegion {
-                event_id: call.event_id.clone(),
-                region: call.region.clone(),
-                configured: self
-                    .inventories
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+    fn unknown_region(&self, call: &ApiCall) -> AuditorError {
+        AuditorError::UnknownRegion {
+            event_id: call.event_id.clone(),
+            region: call.region.clone(),
+            configured: self
+                .inventories
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
     }
 
     async fn api_call(&self, call: &ApiCall, now: DateTime<Utc>) -> Result<Outcome, AuditorError> {
@@ -157,7 +163,6 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             principal: Some(call.principal.clone()),
             source_ip: call.source_ip.clone(),
         };
-        let inventory = self.inventory(call)?;
         let param = |field: &'static str| {
             call.parameter(field)
                 .map(str::to_owned)
@@ -166,49 +171,102 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                     field,
                 })
         };
-        let mut targets: Vec<(ResourceType, String)> = Vec::new();
-        match call.event_name.as_str() {
-            "DeleteFleet" | "DeleteStack" => {
-                let resource_type = if call.event_name == "DeleteFleet" {
-                    ResourceType::Fleet
-                } else {
-                    ResourceType::Stack
-                };
-                let key = ResourceKey::new(&call.region, resource_type, &param("name")?);
-                let change = self
-                    .reconciler
-                    .reconcile(
-                        &call.account,
-                        &key,
-                        BTreeMap::new(),
-                        &[],
-                        true,
-                        &trigger,
-                        None,
-                        now,
-                    )
-                    .await?;
-                record(&mut outcome, change);
+        // A dry run (CreateUpdatedImage, CreateImportedImage) changes nothing.
+        if call
+            .request
+            .get("dryRun")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true)
+        {
+            outcome.skipped = Some(format!(
+                "{} was a dry run: nothing changed",
+                call.event_name
+            ));
+            return Ok(outcome);
+        }
+        // CopyImage makes the image in its destinationRegion (the same region or another).
+        let region = match call.event_name.as_str() {
+            "CopyImage" => param("destinationRegion")?,
+            _ => call.region.clone(),
+        };
+        let Some(inventory) = self.inventories.get(&region) else {
+            if region != call.region {
+                outcome.skipped = Some(format!(
+                    "{} to {region}, which is not in STREAMWARDEN_REGIONS: not audited",
+                    call.event_name
+                ));
                 return Ok(outcome);
             }
+            return Err(self.unknown_region(call));
+        };
+        let account_name = || Account::resource_name(Some(&call.account), Some(&region));
+        let mut targets: Vec<(ResourceType, String)> = Vec::new();
+        let deleted = match call.event_name.as_str() {
+            "DeleteFleet" => Some((ResourceType::Fleet, param("name")?)),
+            "DeleteStack" => Some((ResourceType::Stack, param("name")?)),
+            "DeleteImageBuilder" => Some((ResourceType::ImageBuilder, param("name")?)),
+            "DeleteImage" => Some((ResourceType::Image, param("name")?)),
+            _ => None,
+        };
+        if let Some((resource_type, name)) = deleted {
+            let key = ResourceKey::new(&region, resource_type, &name);
+            let change = self
+                .reconciler
+                .reconcile(
+                    &call.account,
+                    &key,
+                    BTreeMap::new(),
+                    &[],
+                    true,
+                    &trigger,
+                    None,
+                    now,
+                )
+                .await?;
+            record(&mut outcome, change);
+            return Ok(outcome);
+        }
+        match call.event_name.as_str() {
             "CreateStack" | "UpdateStack" => targets.push((ResourceType::Stack, param("name")?)),
             "AssociateFleet" | "DisassociateFleet" => {
                 targets.push((ResourceType::Fleet, param("fleetName")?));
                 targets.push((ResourceType::Stack, param("stackName")?));
             }
+            "CreateImageBuilder" | "StartImageBuilder" | "StopImageBuilder" => {
+                targets.push((ResourceType::ImageBuilder, param("name")?));
+            }
+            "CreateUpdatedImage" => targets.push((ResourceType::Image, param("newImageName")?)),
+            "CopyImage" => targets.push((ResourceType::Image, param("destinationImageName")?)),
+            "CreateImportedImage" | "UpdateImagePermissions" | "DeleteImagePermissions" => {
+                targets.push((ResourceType::Image, param("name")?));
+            }
+            "CreateUsageReportSubscription" | "DeleteUsageReportSubscription" => {
+                targets.push((ResourceType::Account, account_name()));
+            }
             _ => targets.push((ResourceType::Fleet, param("name")?)),
         }
         for (resource_type, name) in targets {
-            let key = ResourceKey::new(&call.region, resource_type, &name);
+            let key = ResourceKey::new(&region, resource_type, &name);
             let (current, sources) = match resource_type {
                 ResourceType::Fleet => self.fleet_findings(inventory, call, &name, now).await?,
+                ResourceType::ImageBuilder => (
+                    self.builder_findings(inventory, &name, now).await?,
+                    vec![DESCRIBED],
+                ),
+                ResourceType::Image => (
+                    self.image_findings(inventory, &name, now).await?,
+                    vec![DESCRIBED],
+                ),
+                ResourceType::Account => {
+                    let current = self.account_findings(inventory, call, &region, now).await?;
+                    (Some(current), vec![DESCRIBED])
+                }
                 _ => self.stack_findings(inventory, &name, now).await?,
             };
             let Some(current) = current else {
                 outcome.skipped = Some(format!(
-                    "{} {name} not found in {}",
+                    "{} {name} not found in {region}",
                     resource_type.as_str(),
-                    call.region
                 ));
                 continue;
             };
@@ -229,6 +287,73 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             record(&mut outcome, change);
         }
         Ok(outcome)
+    }
+
+    /// An image builder's findings as described; `None` when it does not exist.
+    async fn builder_findings(
+        &self,
+        inventory: &I,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Current>, AuditorError> {
+        let Some(mut builder) = inventory.image_builder(name).await? else {
+            return Ok(None);
+        };
+        let arn = builder.arn.clone();
+        let evaluate = |b: &ImageBuilder| evaluate_builder(&self.policy, b, now);
+        let current =
+            described_findings(inventory, &mut builder, arn, evaluate, |b| &mut b.tags).await;
+        Ok(Some(current))
+    }
+
+    /// An image's findings as described, with DescribeImagePermissions when it is shared
+    /// with others; `None` when it does not exist. A failed permissions read fails the
+    /// event (to be retried), since without it IMAGE-SHARED-EXTERNALLY cannot be judged.
+    async fn image_findings(
+        &self,
+        inventory: &I,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Current>, AuditorError> {
+        let Some(mut image) = inventory.image(name).await? else {
+            return Ok(None);
+        };
+        if image.is_owned()
+            && image.image_shared_with_others.known().map(String::as_str) == Some("TRUE")
+        {
+            image.shared_with = Attr::Set(inventory.image_permissions(name).await?);
+        }
+        let arn = image.arn.clone();
+        let evaluate = |i: &Image| evaluate_image(&self.policy, i, now);
+        let current =
+            described_findings(inventory, &mut image, arn, evaluate, |i| &mut i.tags).await;
+        Ok(Some(current))
+    }
+
+    /// The account's findings in one region, from its usage report subscriptions.
+    async fn account_findings(
+        &self,
+        inventory: &I,
+        call: &ApiCall,
+        region: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Current, AuditorError> {
+        let subscriptions = inventory.usage_report_subscriptions().await?;
+        let mut account = Account::new(
+            Some(call.account.clone()).filter(|a| !a.is_empty()),
+            Some(region.to_owned()),
+            Source {
+                file: format!("appstream:{region}"),
+                line: None,
+                pointer: Some("/usage-report-subscriptions".to_owned()),
+            },
+        );
+        account.usage_report_subscriptions = Attr::Set(subscriptions);
+        Ok(evaluate_account(&self.policy, &account, now)
+            .findings
+            .into_iter()
+            .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
+            .collect())
     }
 
     /// The fleet's findings: the fleet as described, plus (Create/UpdateFleet) what only
@@ -324,8 +449,9 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
         Ok((Some(current), vec![DESCRIBED]))
     }
 
-    /// The scheduled sweep: every fleet and stack of every configured region. One bad
-    /// resource or region is reported and the rest still complete.
+    /// The scheduled sweep: every fleet, stack, image builder, owned image and the
+    /// account's settings in every configured region. One bad resource, read or region is
+    /// reported and the rest still complete; a type whose read failed resolves nothing.
     async fn sweep(
         &self,
         trigger: &TriggerRecord,
@@ -334,24 +460,45 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
     ) -> Result<Outcome, AuditorError> {
         let mut outcome = Outcome::default();
         let mut failures = Failures::default();
-        let options = AuditOptions {
-            concurrency: self.concurrency,
-            sessions: false,
-        };
         for (region, inventory) in &self.inventories {
+            let options = AuditOptions {
+                concurrency: self.concurrency,
+                sessions: false,
+                account: Some(account.to_owned()),
+            };
             let result = audit(inventory, &self.policy, now, options).await;
-            let fleets_listed = !result
+            let listed: BTreeMap<ResourceType, bool> = [
+                (ResourceType::Fleet, result.listed("DescribeFleets")),
+                (ResourceType::Stack, result.listed("DescribeStacks")),
+                (
+                    ResourceType::ImageBuilder,
+                    result.listed("DescribeImageBuilders"),
+                ),
+                (ResourceType::Image, result.listed("DescribeImages")),
+                (
+                    ResourceType::Account,
+                    result.listed("DescribeUsageReportSubscriptions"),
+                ),
+            ]
+            .into();
+            outcome.evaluated += result.fleets.len()
+                + result.stacks.len()
+                + result.builders.len()
+                + result.images.iter().filter(|i| i.is_owned()).count()
+                + usize::from(result.account.is_some());
+            let live: BTreeSet<ResourceKey> = live_keys(region, &result);
+            // An image whose permissions could not be read keeps its stored state: its
+            // IMAGE-SHARED-EXTERNALLY is unresolved this time, not fixed.
+            let unsettled: BTreeSet<ResourceKey> = result
                 .errors
                 .iter()
-                .any(|e| e.operation == "DescribeFleets");
-            let stacks_listed = !result
-                .errors
-                .iter()
-                .any(|e| e.operation == "DescribeStacks");
+                .filter(|e| e.operation == "DescribeImagePermissions")
+                .filter_map(|e| e.resource.as_deref())
+                .map(|name| ResourceKey::new(region, ResourceType::Image, name))
+                .collect();
             for error in result.errors {
                 failures.push(Failure::new(region.clone(), error));
             }
-            outcome.evaluated += result.fleets.len() + result.stacks.len();
 
             let stored: HashMap<ResourceKey, ResourceState> =
                 match self.reconciler.store().noncompliant(Some(region)).await {
@@ -361,17 +508,6 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                         continue;
                     }
                 };
-            let live: BTreeSet<ResourceKey> = result
-                .fleets
-                .iter()
-                .map(|f| ResourceKey::new(region, ResourceType::Fleet, &f.name))
-                .chain(
-                    result
-                        .stacks
-                        .iter()
-                        .map(|s| ResourceKey::new(region, ResourceType::Stack, &s.name)),
-                )
-                .collect();
             let mut current: BTreeMap<ResourceKey, Current> = BTreeMap::new();
             for finding in result.evaluation.findings {
                 let key = ResourceKey::new(region, finding.resource_type, &finding.resource);
@@ -381,16 +517,11 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
                     .insert(finding.rule_id.to_owned(), (finding, DESCRIBED));
             }
             let mut work: Vec<(ResourceKey, Current, bool)> = Vec::new();
-            for key in stored.keys() {
-                let listed = match key.resource_type {
-                    ResourceType::Fleet => fleets_listed,
-                    ResourceType::Stack => stacks_listed,
-                    // Session findings belong to the session recorder.
-                    ResourceType::Session => continue,
-                    // Not read by the sweep yet.
-                    ResourceType::ImageBuilder | ResourceType::Image | ResourceType::Account => {
-                        continue;
-                    }
+            current.retain(|key, _| !unsettled.contains(key));
+            for key in stored.keys().filter(|k| !unsettled.contains(*k)) {
+                // Session findings belong to the session recorder (never in `listed`).
+                let Some(&listed) = listed.get(&key.resource_type) else {
+                    continue;
                 };
                 if !current.contains_key(key) && listed {
                     work.push((key.clone(), BTreeMap::new(), !live.contains(key)));
@@ -454,6 +585,70 @@ impl<I: FleetInventory, S: FindingStore + Sync, P: AlertPublisher + Sync> FleetA
             Err(AuditorError::Partial(failures))
         }
     }
+}
+
+/// The findings of one described resource: evaluated, and evaluated again with its tags
+/// when it has findings a tag could waive.
+async fn described_findings<I: FleetInventory, T>(
+    inventory: &I,
+    resource: &mut T,
+    arn: Option<String>,
+    evaluate: impl Fn(&T) -> Evaluation,
+    tags: impl FnOnce(&mut T) -> &mut Attr<BTreeMap<String, String>>,
+) -> Current {
+    let mut evaluation = evaluate(resource);
+    if !evaluation.findings.is_empty()
+        && let Some(arn) = arn
+    {
+        match inventory.tags(&arn).await {
+            Ok(found) => {
+                *tags(resource) = Attr::Set(found);
+                evaluation = evaluate(resource);
+            }
+            Err(e) => {
+                warn!(resource = %arn, error = %e, "tags unavailable; tag waivers not applied")
+            }
+        }
+    }
+    evaluation
+        .findings
+        .into_iter()
+        .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
+        .collect()
+}
+
+/// The keys of every resource the audit read (those not among them were deleted).
+fn live_keys(region: &str, audit: &Audit) -> BTreeSet<ResourceKey> {
+    let key = |t: ResourceType, name: &str| ResourceKey::new(region, t, name);
+    audit
+        .fleets
+        .iter()
+        .map(|f| key(ResourceType::Fleet, &f.name))
+        .chain(
+            audit
+                .stacks
+                .iter()
+                .map(|s| key(ResourceType::Stack, &s.name)),
+        )
+        .chain(
+            audit
+                .builders
+                .iter()
+                .map(|b| key(ResourceType::ImageBuilder, &b.name)),
+        )
+        .chain(
+            audit
+                .images
+                .iter()
+                .map(|i| key(ResourceType::Image, &i.name)),
+        )
+        .chain(
+            audit
+                .account
+                .iter()
+                .map(|a| key(ResourceType::Account, &a.name)),
+        )
+        .collect()
 }
 
 fn record(outcome: &mut Outcome, change: Option<Change>) {
