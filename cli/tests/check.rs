@@ -388,7 +388,7 @@ fn rules_lists_the_whole_catalog() {
     let out = streamwarden(&["rules", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let rules = json(&out);
-    assert_eq!(rules.as_array().unwrap().len(), 41);
+    assert_eq!(rules.as_array().unwrap().len(), 56);
     let out = streamwarden(&["default-policy"]);
     assert!(stdout(&out).contains("max_user_duration_seconds = 36000"));
 }
