@@ -1506,7 +1506,7 @@ allow_usb_redirection = false
     ];
     let expected: BTreeSet<&str> = CATALOG
         .iter()
-        .filter(|r| matches!(r.check, Check::Fleet(_)))
+        .filter(|r| matches!(r.check, Check::Fleet(_) | Check::FleetAt(_)))
         .map(|r| r.id)
         .filter(|id| !live_state.contains(id))
         .collect();
