@@ -53,7 +53,7 @@ fn rules_text_lists_one_rule_per_line_in_catalog_order() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(ids.len(), 41);
+    assert_eq!(ids.len(), 56);
     assert_eq!(ids.first(), Some(&"FLEET-INTERNET-ACCESS"));
     assert_eq!(ids.last(), Some(&"SESSION-INSTANCE-AGE"));
     assert!(text.contains(

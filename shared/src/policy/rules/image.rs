@@ -22,8 +22,21 @@ pub const FLEET_IMAGE_OUTDATED: Rule = Rule {
 
 fn image_outdated(policy: &Policy, fleet: &Fleet, now: DateTime<Utc>) -> Outcome {
     const FIELD: &str = "Image.PublicBaseImageReleasedDate";
-    // Joined or not, a fleet's image is never passed unseen.
-    let Some(image) = fleet.image.get()? else {
+    // Joined or not, a fleet's image is never passed unseen. Where the fleet's own image
+    // reference is unknown (an intrinsic, an update that leaves it unchanged), that is the
+    // reason, as join_images would give it.
+    let image = fleet.image.get().map_err(|unread| {
+        let reference = match fleet.image_arn.get() {
+            Err(arn) => Some(arn),
+            Ok(None) => fleet.image_name.get().err(),
+            Ok(Some(_)) => None,
+        };
+        reference.map_or(unread, |r| Unread {
+            field: FIELD,
+            reason: r.reason,
+        })
+    })?;
+    let Some(image) = image else {
         return Err(Unread {
             field: FIELD,
             reason: UnreadReason::NotInInput("this run's inputs (describe-images)"),
@@ -192,6 +205,20 @@ mod tests {
         let mut absent = unjoined.clone();
         absent.image = Attr::Absent;
         assert_eq!(fails_at(&FLEET_IMAGE_OUTDATED, &p, &absent, now()), None);
+        let template = fleet(
+            crate::model::Origin::Template,
+            json!({"ImageName": {"Ref": "Image"}}),
+        );
+        let unread = image_outdated(&p, &template, now()).unwrap_err();
+        assert!(
+            unread.to_string().contains("is unresolved (!Ref Image)"),
+            "{unread}"
+        );
+        let mut update = Fleet::new("f", crate::model::Origin::UpdateRequest, Source::default());
+        update.image_name = Attr::unread("ImageName", UnreadReason::NotInRequest);
+        update.image_arn = Attr::unread("ImageArn", UnreadReason::NotInRequest);
+        let unread = image_outdated(&p, &update, now()).unwrap_err();
+        assert_eq!(unread.reason, UnreadReason::NotInRequest);
         let no_date = image_outdated(&p, &fleet_on(None), now()).unwrap_err();
         assert!(
             no_date.to_string().contains("no base image release date"),
