@@ -135,9 +135,30 @@ pub async fn audit<I: FleetInventory + ImageInventory>(
             every_fleet_needs_tags,
             concurrency,
         ),
-        evaluate_tagged(inventory, policy, now, &mut audit.stacks, false, concurrency),
-        evaluate_tagged(inventory, policy, now, &mut audit.builders, false, concurrency),
-        evaluate_tagged(inventory, policy, now, &mut audit.images, false, concurrency),
+        evaluate_tagged(
+            inventory,
+            policy,
+            now,
+            &mut audit.stacks,
+            false,
+            concurrency,
+        ),
+        evaluate_tagged(
+            inventory,
+            policy,
+            now,
+            &mut audit.builders,
+            false,
+            concurrency,
+        ),
+        evaluate_tagged(
+            inventory,
+            policy,
+            now,
+            &mut audit.images,
+            false,
+            concurrency,
+        ),
     )
     .await;
     let mut unavailable = None;

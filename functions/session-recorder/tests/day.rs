@@ -489,6 +489,38 @@ async fn a_deleted_fleet_closes_its_sessions() {
     );
 }
 
+#[tokio::test]
+async fn an_instance_put_in_drain_mode_is_recorded_and_counted() {
+    let s = start(scenario(), Policy::builtin()).await;
+    s.start_session("s-1", "u1", "shared", "SAML", at(7, 50));
+    s.start_session("s-2", "u2", "shared", "API", at(7, 55));
+    s.run(at(8, 0)).await;
+    let before = s.user("u1").await;
+    assert_eq!(before[0].instance_drain_status.as_deref(), Some("ACTIVE"));
+
+    // An administrator drains the instance of s-1 (DrainSessionInstance, 2026-04).
+    let appstream = aws_sdk_appstream::Client::new(&s.local.appstream_sdk_config());
+    appstream
+        .drain_session_instance()
+        .session_id("s-1")
+        .send()
+        .await
+        .unwrap();
+    let run = s.run(at(8, 5)).await;
+    assert!(run.changed >= 1, "{run:?}");
+    let draining = &s.user("u1").await[0];
+    assert_eq!(draining.instance_drain_status.as_deref(), Some("DRAINING"));
+    assert_eq!(
+        draining.changes.len(),
+        1,
+        "drain mode is the instance's, not a new session state"
+    );
+    let snapshot = s.snapshots("shared").await.pop().unwrap();
+    assert_eq!(snapshot.draining_instances(), 1);
+    assert_eq!(snapshot.capacity.draining, Some(1));
+    assert!(snapshot.instances.values().any(|l| l.draining));
+}
+
 /// Plays the same busy morning on a stack: 40 sessions on one fleet (two batches), then
 /// 10 end and 5 disconnect.
 async fn busy_morning(s: &Stack, arm: impl Fn(&Stack)) -> Vec<SessionRecord> {
