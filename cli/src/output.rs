@@ -6,7 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use streamwarden::report::{Report, render_text, write_json, write_sarif};
+use streamwarden::report::asff::{PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION};
+use streamwarden::report::{
+    AsffTarget, Report, render_text, write_asff, write_json, write_ocsf, write_sarif,
+};
 use streamwarden::terminal::Escaped;
 
 #[derive(Args)]
@@ -24,6 +27,14 @@ pub struct OutputArgs {
     /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// AWS account of the OCSF and ASFF findings (their product ARN and resource ARNs).
+    /// Offline there is none: the placeholder 000000000000 is used.
+    #[arg(long, value_name = "ID", default_value = PLACEHOLDER_ACCOUNT)]
+    pub account: String,
+    /// Region of the OCSF and ASFF findings read from files (audit findings carry the
+    /// audited region). Offline there is none: the placeholder us-east-1 is used.
+    #[arg(long, value_name = "REGION", default_value = PLACEHOLDER_REGION)]
+    pub finding_region: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -31,6 +42,10 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// One JSON array of OCSF 1.5.0 Compliance Finding events (class_uid 2003).
+    Ocsf,
+    /// One JSON array of the ASFF findings the Security Hub export would import.
+    Asff,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -52,6 +67,15 @@ impl OutputArgs {
         })
     }
 
+    /// The account, region and time OCSF and ASFF findings are stamped with.
+    fn target(&self) -> anyhow::Result<AsffTarget> {
+        Ok(AsffTarget {
+            account: self.account.clone(),
+            region: self.finding_region.clone(),
+            now: self.now()?,
+        })
+    }
+
     /// Prints the report and returns the exit status: 2 when anything could not be read
     /// or called, else 1 when a finding reaches --fail-on, else 0.
     pub fn emit(&self, mut report: Report) -> anyhow::Result<ExitCode> {
@@ -67,6 +91,14 @@ impl OutputArgs {
             }
             Format::Sarif => {
                 write_sarif(&report, &mut stdout)?;
+                writeln!(stdout)?;
+            }
+            Format::Ocsf => {
+                write_ocsf(&report, &self.target()?, &mut stdout)?;
+                writeln!(stdout)?;
+            }
+            Format::Asff => {
+                write_asff(&report, &self.target()?, &mut stdout)?;
                 writeln!(stdout)?;
             }
             Format::Text => {

@@ -1,8 +1,9 @@
 //! `streamwarden rules`: the rule catalog, as a terminal list, the README's table, JSON,
-//! or the full reference that is `docs/rules.md`.
+//! the framework controls of each rule, or the full reference that is `docs/rules.md`.
 
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
+use streamwarden::policy::frameworks::{references, summary};
 use streamwarden::policy::{CATALOG, Rule, markdown_table};
 
 #[derive(Args)]
@@ -21,6 +22,9 @@ enum RulesFormat {
     Json,
     /// The full reference in Markdown, with policy keys and remediation (docs/rules.md).
     Reference,
+    /// Per rule, the CIS Controls, NIST SP 800-53 and ISO/IEC 27001 controls it maps to,
+    /// each with its source (a published mapping or Streamwarden judgement).
+    Frameworks,
 }
 
 pub fn run(args: &RulesArgs) -> ExitCode {
@@ -39,6 +43,7 @@ pub fn run(args: &RulesArgs) -> ExitCode {
                         "fails_when": r.fails_when,
                         "default": r.default,
                         "remediation": r.remediation,
+                        "references": references(r.id),
                     })
                 })
                 .collect();
@@ -46,6 +51,14 @@ pub fn run(args: &RulesArgs) -> ExitCode {
                 "{}",
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
             );
+        }
+        RulesFormat::Frameworks => {
+            for r in CATALOG {
+                println!("{}", r.id);
+                for line in summary(r.id) {
+                    println!("  {line}");
+                }
+            }
         }
         RulesFormat::Text => {
             for r in CATALOG {

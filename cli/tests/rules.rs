@@ -71,3 +71,40 @@ fn rules_rejects_an_unknown_format_with_exit_two() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("reference"), "{stderr}");
 }
+
+#[test]
+fn rules_frameworks_names_each_rules_controls_and_their_source() {
+    let text = rules("frameworks");
+    let entry = text
+        .split("\nFLEET-IDLE-DISCONNECT-TIMEOUT\n")
+        .nth(1)
+        .unwrap()
+        .split("\nFLEET-")
+        .next()
+        .unwrap();
+    assert!(
+        entry.starts_with(
+            "  CIS Controls v8.1: 4.3 (Prowler, prowler/compliance/cis_controls_8.1.json"
+        ),
+        "{entry}"
+    );
+    assert!(entry.contains(
+        "  NIST SP 800-53 Rev. 5: AC-11 (Streamwarden judgement), AC-12 (Streamwarden judgement)\n"
+    ));
+    let json: serde_json::Value = serde_json::from_str(&rules("json")).unwrap();
+    for rule in json.as_array().unwrap() {
+        assert!(
+            !rule["references"].as_array().unwrap().is_empty(),
+            "{} has no references",
+            rule["id"]
+        );
+    }
+    assert_eq!(
+        json[0]["references"][0],
+        serde_json::json!({
+            "framework": "cis",
+            "control": "12.2",
+            "basis": "Prowler, prowler/compliance/cis_controls_8.1.json (prowler-cloud/prowler@3e000fa)",
+        })
+    );
+}

@@ -202,6 +202,7 @@ impl Rule {
                     out.push_str(&format!("- **Policy:** {}\n", key.markdown()));
                 }
                 out.push_str(&format!("- **Remediation:** {}\n", rule.remediation));
+                out.push_str(&super::frameworks::reference_markdown(rule.id));
             }
         }
         out

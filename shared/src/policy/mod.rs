@@ -7,6 +7,7 @@
 
 mod catalog;
 mod evaluate;
+pub mod frameworks;
 mod glob;
 pub mod rules;
 

@@ -2,7 +2,8 @@
 //! "errors": [...], "notes": [...], "summary": {...}}`.
 
 use super::Report;
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
+use crate::policy::frameworks::{Reference, references};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 use std::io::Write;
@@ -54,7 +55,11 @@ impl Serialize for JsonReport<'_> {
                 .collect()
         };
         let mut map = serializer.serialize_map(Some(6))?;
-        map.serialize_entry("findings", &report.findings)?;
+        let findings = report.findings.iter().map(|finding| WithReferences {
+            finding,
+            references: references(finding.rule_id),
+        });
+        map.serialize_entry("findings", &Seq(findings))?;
         map.serialize_entry("unresolved", &report.unresolved)?;
         map.serialize_entry("exempted", &report.exempted)?;
         map.serialize_entry(
@@ -79,6 +84,23 @@ impl Serialize for JsonReport<'_> {
         )?;
         map.serialize_entry("summary", &summary(report, self.fail_on))?;
         map.end()
+    }
+}
+
+/// A finding with the framework controls of its rule.
+#[derive(serde::Serialize)]
+struct WithReferences<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    references: &'static [Reference],
+}
+
+/// Serializes the items of an iterator as they come.
+struct Seq<I>(I);
+
+impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
     }
 }
 

@@ -1,11 +1,15 @@
-//! A check's results over many documents, and their renderings: JSON, SARIF 2.1.0 and
-//! terminal text.
+//! A check's results over many documents, and their renderings: JSON, SARIF 2.1.0,
+//! terminal text, OCSF and ASFF.
 
+pub mod asff;
 mod json;
+pub mod ocsf;
 mod sarif;
 mod text;
 
+pub use asff::{AsffTarget, render_asff, write_asff};
 pub use json::{render_json, write_json};
+pub use ocsf::{render_ocsf, write_ocsf};
 pub use sarif::{render_sarif, write_sarif};
 pub use text::render_text;
 

@@ -2,6 +2,7 @@
 
 use super::Report;
 use crate::finding::{Finding, Severity};
+use crate::policy::frameworks::references;
 use crate::policy::{CATALOG, index_of};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
@@ -78,6 +79,12 @@ fn tool() -> Value {
     let rules: Vec<Value> = CATALOG
         .iter()
         .map(|rule| {
+            let mut tags = vec![
+                "security".to_owned(),
+                "appstream".to_owned(),
+                rule.resource_type().as_str().to_owned(),
+            ];
+            tags.extend(references(rule.id).iter().map(|r| r.tag()));
             json!({
                 "id": rule.id,
                 "name": rule.id.to_ascii_lowercase().replace('-', "_"),
@@ -86,7 +93,8 @@ fn tool() -> Value {
                 "help": {"text": rule.remediation, "markdown": format!("**Fix:** {}\n\n**Default:** {}", rule.remediation, rule.default)},
                 "defaultConfiguration": {"level": level(rule.severity)},
                 "properties": {
-                    "tags": ["security", "appstream", rule.resource_type().as_str()],
+                    "tags": tags,
+                    "frameworks": references(rule.id),
                     "security-severity": security_severity(rule.severity),
                     "severity": rule.severity.as_str(),
                 },
@@ -145,6 +153,7 @@ fn result(f: &Finding) -> Value {
             "resource": f.resource,
             "remediation": f.remediation,
             "security-severity": security_severity(f.severity),
+            "tags": references(f.rule_id).iter().map(|r| r.tag()).collect::<Vec<_>>(),
         },
     });
     if let Some(index) = index_of(f.rule_id) {
