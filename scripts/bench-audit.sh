@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: `streamwarden audit --sessions` of FLEETS fleets and SESSIONS sessions
-# through the AppStream simulator (release builds). Prints wall time, peak memory
+# through the AppStream simulator (release builds); with SESSIONS = 0, a plain `audit`
+# (no session reads). Prints wall time, peak memory
 # (RSS) and the AppStream calls made, by operation.
 #
 # usage: scripts/bench-audit.sh [FLEETS] [SESSIONS] [EXTRA SIMULATOR FLAGS...]
@@ -19,10 +20,12 @@ sim_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(cat "$work/url")
 
-export AWS_ENDPOINT_URL_APPSTREAM=$url AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
+sessions_flag=--sessions
+[ "$sessions" != 0 ] || sessions_flag=
+export AWS_ENDPOINT_URL_APPSTREAM=$url AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API=$url AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
        AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true
 start=$(date +%s.%N)
-/usr/bin/time -f '%M' -o "$work/rss" target/release/streamwarden audit --sessions --format json \
+/usr/bin/time -f '%M' -o "$work/rss" target/release/streamwarden audit $sessions_flag --format json \
     --fail-on never > "$work/report.json"
 end=$(date +%s.%N)
 
