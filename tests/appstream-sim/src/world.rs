@@ -289,7 +289,14 @@ impl World {
                         .ok_or_else(|| kind.not_found(name))
                 })
                 .collect::<Result<_, _>>()?,
-            _ => self.list(kind).iter().cloned().map(Value::Object).collect(),
+            _ => {
+                // Only the page is copied: a paged read of N resources stays O(N) overall.
+                let all = self.list(kind);
+                let (range, token) =
+                    page_bounds(kind.describe_operation(), all.len(), page_size, params)?;
+                let page: Vec<Value> = all[range].iter().cloned().map(Value::Object).collect();
+                return Ok(with_token(json!({ kind.plural(): page }), token));
+            }
         };
         let op = kind.describe_operation();
         let (page, token) = paginate(op, items, page_size, params)?;
@@ -1352,6 +1359,23 @@ fn paginate(
     page_size: usize,
     params: &Value,
 ) -> Result<(Vec<Value>, Option<String>), SimError> {
+    let (range, next) = page_bounds(operation, items.len(), page_size, params)?;
+    let page = items
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
+    Ok((page, next))
+}
+
+/// The items of this request's page (from its NextToken) out of `len`, and the token of
+/// the next page.
+fn page_bounds(
+    operation: &str,
+    len: usize,
+    page_size: usize,
+    params: &Value,
+) -> Result<(std::ops::Range<usize>, Option<String>), SimError> {
     let fingerprint = request_fingerprint(params);
     let start = match params.get("NextToken").filter(|v| !v.is_null()) {
         None => 0,
@@ -1360,11 +1384,10 @@ fn paginate(
             .and_then(|t| decode_token(t, operation, fingerprint))
             .ok_or_else(|| SimError::validation("The NextToken is not valid."))?,
     };
-    let start = start.min(items.len());
-    let end = start.saturating_add(page_size.max(1)).min(items.len());
-    let next = (end < items.len()).then(|| encode_token(operation, end, fingerprint));
-    let page = items.into_iter().skip(start).take(end - start).collect();
-    Ok((page, next))
+    let start = start.min(len);
+    let end = start.saturating_add(page_size.max(1)).min(len);
+    let next = (end < len).then(|| encode_token(operation, end, fingerprint));
+    Ok((start..end, next))
 }
 
 const TOKEN_PREFIX: &str = "asim1";
