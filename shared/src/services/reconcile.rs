@@ -76,6 +76,23 @@ pub struct ExportLog {
     pub deferred: BTreeMap<&'static str, usize>,
 }
 
+impl ExportLog {
+    /// The run's summary line (when the export did anything); a region without Security
+    /// Hub was already reported, once, as an error.
+    pub fn report(&self) {
+        if *self != ExportLog::default() {
+            info!(
+                calls = self.calls,
+                imported = self.imported,
+                rejected = self.rejected.len(),
+                deferred = ?self.deferred,
+                not_enabled = ?self.not_enabled,
+                "Security Hub export"
+            );
+        }
+    }
+}
+
 impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
     pub fn new(store: S, publisher: P, retention_days: u32) -> Self {
         Reconciler {
