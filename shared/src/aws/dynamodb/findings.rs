@@ -188,8 +188,10 @@ impl DynamoStore {
             .table_name(&self.table)
             .key(schema::PK, s(&key.pk()))
             .key(schema::SK, s(schema::STATE_SK))
-            .update_expression(format!("REMOVE {attribute}"))
-            .condition_expression(format!("{attribute}.id = :id"))
+            // `#a`: `export` is a DynamoDB reserved word.
+            .update_expression("REMOVE #a")
+            .condition_expression("#a.id = :id")
+            .expression_attribute_names("#a", attribute)
             .expression_attribute_values(":id", s(id))
             .send()
             .await;
