@@ -20,6 +20,9 @@ pub struct Config {
     /// the policy text itself (what the template sets: SAM ships only the binary);
     /// default built in.
     pub policy: Policy,
+    /// `STREAMWARDEN_SECURITY_HUB`: `true` exports every finding change to Security Hub
+    /// (the template's SecurityHubExport parameter sets it); default `false`.
+    pub security_hub: bool,
 }
 
 /// A setting that is missing or invalid.
@@ -122,7 +125,19 @@ impl Config {
             }
             (None, _) => Policy::builtin(),
         };
+        let security_hub = match get("STREAMWARDEN_SECURITY_HUB").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "STREAMWARDEN_SECURITY_HUB",
+                    value: other.to_owned(),
+                    reason: "expected true or false",
+                });
+            }
+        };
         Ok(Config {
+            security_hub,
             table,
             topic_arn,
             regions,
@@ -159,6 +174,7 @@ mod tests {
         let c = Config::from_lookup(lookup(&BASE)).unwrap();
         assert_eq!(c.regions, ["eu-west-1"]);
         assert_eq!(c.retention_days, 400);
+        assert!(!c.security_hub);
         assert_eq!(c.policy.origin, Policy::builtin().origin);
     }
 

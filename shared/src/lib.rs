@@ -41,6 +41,7 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod finding;
 pub mod inputs;
 pub mod inventory;

@@ -24,6 +24,7 @@ const DEPLOYED: &[&str] = &[
     "STREAMWARDEN_REGIONS",
     "STREAMWARDEN_RETENTION_DAYS",
     "STREAMWARDEN_POLICY_TOML",
+    "STREAMWARDEN_SECURITY_HUB",
 ];
 
 const FUNCTION: &str = "AWS::Serverless::Function";
@@ -459,4 +460,72 @@ fn every_function_has_a_dead_letter_queue_that_accepts_its_rules() {
             );
         }
     }
+}
+
+/// Every action a statement allows (`Action` as one string or a list).
+fn actions(statement: &Value) -> Vec<String> {
+    match &statement["Action"] {
+        Value::Sequence(list) => list
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect(),
+        other => other.as_str().map(str::to_owned).into_iter().collect(),
+    }
+}
+
+#[test]
+fn security_hub_is_reachable_only_with_the_export_on_and_only_to_import() {
+    let template = template();
+    let condition = &template["Conditions"]["ExportsToSecurityHub"];
+    assert!(!condition.is_null(), "no ExportsToSecurityHub condition");
+    let mut roles = Vec::new();
+    for (id, role) in of_type(&template, "AWS::IAM::Role") {
+        for policy in role["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["PolicyDocument"]["Statement"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+            {
+                let conditional = match statement {
+                    Value::Tagged(tagged) if tagged.tag == "If" => {
+                        let args = tagged.value.as_sequence().expect("!If takes a list");
+                        assert_eq!(args[0].as_str(), Some("ExportsToSecurityHub"), "{id}");
+                        assert_eq!(
+                            intrinsic(&args[2]),
+                            Some(("Ref".to_owned(), "AWS::NoValue".to_owned())),
+                            "{id}: nothing when the export is off"
+                        );
+                        Some(&args[1])
+                    }
+                    _ => None,
+                };
+                let plain = conditional.is_none();
+                let statement = conditional.unwrap_or(statement);
+                let hub: Vec<String> = actions(statement)
+                    .into_iter()
+                    .filter(|a| a.starts_with("securityhub:"))
+                    .collect();
+                if hub.is_empty() {
+                    continue;
+                }
+                assert!(
+                    !plain,
+                    "{id}: {hub:?} without the ExportsToSecurityHub condition"
+                );
+                assert_eq!(hub, ["securityhub:BatchImportFindings"], "{id}");
+                let resource = format!("{:?}", statement["Resource"]);
+                assert!(
+                    resource.contains(":product/${AWS::AccountId}/default"),
+                    "{id}: the default product ARN only, not {resource}"
+                );
+                roles.push(id.to_owned());
+            }
+        }
+    }
+    roles.sort();
+    assert_eq!(roles, ["FleetAuditorRole", "SessionRecorderRole"]);
 }

@@ -43,12 +43,17 @@ where
 {
     let event = parse_event(event.payload)?;
     // Boxed: the sweep's future is deep enough to overflow the compiler's layout limit.
-    let outcome = Box::pin(auditor.handle(event, Utc::now())).await?;
+    let result = Box::pin(auditor.handle(event, Utc::now())).await;
+    // The export's summary, whether or not the invocation failed (it never fails one).
+    let export = auditor.take_export_log();
+    export.report();
+    let outcome = result?;
     tracing::info!(evaluated = outcome.evaluated, commits = outcome.commits, alerts = outcome.alerts, skipped = ?outcome.skipped, "done");
     Ok(json!({
         "evaluated": outcome.evaluated,
         "commits": outcome.commits,
         "alerts": outcome.alerts,
         "skipped": outcome.skipped,
+        "exported": export.imported,
     }))
 }

@@ -42,7 +42,11 @@ where
     P: AlertPublisher + Sync,
 {
     let event = parse_event(event.payload)?;
-    let outcome = Box::pin(recorder.handle(event, Utc::now())).await?;
+    let result = Box::pin(recorder.handle(event, Utc::now())).await;
+    // The export's summary, whether or not the invocation failed (it never fails one).
+    let export = recorder.take_export_log();
+    export.report();
+    let outcome = result?;
     tracing::info!(
         fleets = outcome.fleets,
         sessions = outcome.sessions,
@@ -62,5 +66,6 @@ where
         "retried_items": outcome.writes.retried,
         "finding_commits": outcome.finding_commits,
         "alerts": outcome.alerts,
+        "exported": export.imported,
     }))
 }

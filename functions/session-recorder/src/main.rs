@@ -5,6 +5,7 @@
 mod handler;
 
 use lambda_runtime::{Error, run, service_fn, tracing};
+use std::sync::Arc;
 use streamwarden::aws::Aws;
 use streamwarden::config::Config;
 use streamwarden::services::session_recorder::SessionRecorder;
@@ -14,12 +15,15 @@ async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let aws = Aws::load().await;
-    let recorder = SessionRecorder::new(
+    let mut recorder = SessionRecorder::new(
         aws.inventories(&config.regions),
         aws.store(&config.table),
         aws.publisher(&config.topic_arn),
         config.policy,
         config.retention_days,
     );
+    if config.security_hub {
+        recorder = recorder.with_exporter(Arc::new(aws.security_hub()));
+    }
     run(service_fn(|event| handler::handle(&recorder, event))).await
 }

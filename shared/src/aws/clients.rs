@@ -94,6 +94,16 @@ pub fn sns_client(sdk: &SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::from_conf(builder.build())
 }
 
+/// A Security Hub client for one region (findings are imported where their product
+/// ARN is).
+pub fn securityhub_client(sdk: &SdkConfig, region: &str) -> aws_sdk_securityhub::Client {
+    let mut builder = aws_sdk_securityhub::config::Builder::from(sdk);
+    if let Some(config) = retry(Duration::from_millis(100), Duration::from_secs(5)) {
+        builder = builder.retry_config(config);
+    }
+    aws_sdk_securityhub::Client::from_conf(builder.region(Region::new(region.to_owned())).build())
+}
+
 /// The shared SDK configuration (credentials, region, endpoints) and the adapters built
 /// on it.
 #[derive(Clone, Debug)]
@@ -140,6 +150,11 @@ impl Aws {
     /// The finding and session store on one table.
     pub fn store(&self, table: &str) -> DynamoStore {
         DynamoStore::new(dynamodb_client(&self.sdk), table)
+    }
+
+    /// The Security Hub export (`STREAMWARDEN_SECURITY_HUB=true`).
+    pub fn security_hub(&self) -> super::securityhub::SecurityHubExporter {
+        super::securityhub::SecurityHubExporter::new(self.sdk.clone())
     }
 
     /// Alerts to one SNS topic.

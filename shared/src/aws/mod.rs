@@ -5,6 +5,7 @@
 pub mod appstream;
 pub mod clients;
 pub mod dynamodb;
+pub mod securityhub;
 pub mod sns;
 pub mod tagging;
 
@@ -14,5 +15,6 @@ pub use clients::{
     tune_tagging,
 };
 pub use dynamodb::DynamoStore;
+pub use securityhub::SecurityHubExporter;
 pub use sns::SnsPublisher;
 pub use tagging::ResourceTagging;

@@ -8,9 +8,10 @@
 //! invocation that reads the state (the retry, or the next sweep) sends it.
 
 use super::failure::{Failure, Failures};
-use super::reconcile::{Current, ReconcileError, Reconciler};
+use super::reconcile::{Current, ExportLog, ReconcileError, Reconciler};
 use crate::alert::{AlertPublisher, Change};
 use crate::events::{ApiCall, AuditorEvent};
+use crate::export::FindingExporter;
 use crate::finding::ResourceType;
 use crate::finding::{Evaluation, Source};
 use crate::inputs::fleet_from_request;
@@ -24,6 +25,7 @@ use crate::store::{FindingStore, ResourceKey, ResourceState, TriggerRecord};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use tracing::{info, warn};
 
 /// Rules a described fleet cannot show (they judge the request's ComputeCapacity), kept
@@ -117,6 +119,17 @@ where
             policy,
             concurrency: 8,
         }
+    }
+
+    /// Exports every finding change to Security Hub (`STREAMWARDEN_SECURITY_HUB=true`).
+    pub fn with_exporter(mut self, exporter: Arc<dyn FindingExporter>) -> Self {
+        self.reconciler = self.reconciler.with_exporter(exporter);
+        self
+    }
+
+    /// What the export did since the last call: one invocation's summary.
+    pub fn take_export_log(&self) -> ExportLog {
+        self.reconciler.take_export_log()
     }
 
     pub async fn handle(

@@ -5,17 +5,25 @@
 //! Alerts use a transactional outbox: the rendered alert is committed with the state,
 //! published, then cleared. A publish that fails leaves it in the state, and the next
 //! invocation that reads the state (the retry, or the next sweep) sends it.
+//!
+//! The Security Hub export (when on) is a second outbox beside it: the ASFF findings of
+//! the change are committed with the state, imported, then cleared. An import that fails
+//! (throttled, Security Hub off in the region) never fails the resource: its findings
+//! stay in the state, merged with later ones by finding ID, until an import succeeds.
 
 use crate::alert::{Alert, AlertFinding, AlertPublisher, Change, PublishError, Trigger, render};
+use crate::export::{ExportError, FindingExporter, Rejected, send};
 use crate::finding::{Finding, ResourceType, Severity};
-use crate::store::records::Outbox;
+use crate::report::asff::{AsffFinding, AsffSubject, FindingState, asff_finding};
+use crate::store::records::{Outbox, PendingExport};
 use crate::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, StoredFinding,
     TriggerRecord,
 };
 use chrono::{DateTime, Duration, Utc};
-use std::collections::BTreeMap;
-use tracing::info;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use tracing::{error, info, warn};
 
 /// Why a resource's state could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +54,43 @@ pub struct Reconciler<S, P> {
     store: S,
     publisher: P,
     retention: Duration,
+    export: Option<Export>,
+}
+
+/// The Security Hub export and what it did in this run.
+struct Export {
+    exporter: Arc<dyn FindingExporter>,
+    log: Mutex<ExportLog>,
+}
+
+/// What the export did since the last [`Reconciler::take_export_log`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ExportLog {
+    pub calls: usize,
+    pub imported: usize,
+    /// Regions where Security Hub is not enabled: reported once, then not called again.
+    pub not_enabled: BTreeSet<String>,
+    /// Findings Security Hub rejected after the retries, with the reason.
+    pub rejected: Vec<Rejected>,
+    /// Imports that failed and stay in the outbox, by error type.
+    pub deferred: BTreeMap<&'static str, usize>,
+}
+
+impl ExportLog {
+    /// The run's summary line (when the export did anything); a region without Security
+    /// Hub was already reported, once, as an error.
+    pub fn report(&self) {
+        if *self != ExportLog::default() {
+            info!(
+                calls = self.calls,
+                imported = self.imported,
+                rejected = self.rejected.len(),
+                deferred = ?self.deferred,
+                not_enabled = ?self.not_enabled,
+                "Security Hub export"
+            );
+        }
+    }
 }
 
 impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
@@ -54,7 +99,27 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
             store,
             publisher,
             retention: Duration::days(i64::from(retention_days)),
+            export: None,
         }
+    }
+
+    /// Exports every finding change to Security Hub through `exporter`.
+    pub fn with_exporter(mut self, exporter: Arc<dyn FindingExporter>) -> Self {
+        self.export = Some(Export {
+            exporter,
+            log: Mutex::new(ExportLog::default()),
+        });
+        self
+    }
+
+    /// What the export did since the last call (a run's summary), and starts afresh: a
+    /// region without Security Hub is reported again in the next run.
+    pub fn take_export_log(&self) -> ExportLog {
+        self.export
+            .as_ref()
+            .map_or_else(ExportLog::default, |export| {
+                std::mem::take(&mut *export.log.lock().unwrap_or_else(PoisonError::into_inner))
+            })
     }
 
     pub fn store(&self) -> &S {
@@ -91,6 +156,10 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
             {
                 self.flush(key, outbox).await?;
             }
+            let mut pending = match stored.as_ref().and_then(|s| s.export.as_ref()) {
+                Some(export) if self.export_pending(key, export).await? => None,
+                other => other.cloned(),
+            };
             let old = stored
                 .as_ref()
                 .map(|s| s.findings.clone())
@@ -114,12 +183,16 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 message: a.message.clone(),
                 attributes: a.attributes.clone(),
             });
+            state.export = self.export_of(&change, &lowered, pending.take(), &state, now);
             let history = self.history(key, &change, &lowered, trigger, now);
             match self.store.commit(&state, version, &history).await? {
                 Commit::Conflict => continue,
                 Commit::Written => {
                     if let Some(outbox) = &state.outbox {
                         self.flush(key, outbox).await?;
+                    }
+                    if let Some(export) = &state.export {
+                        self.export_pending(key, export).await?;
                     }
                     return Ok(Some(change));
                 }
@@ -141,6 +214,105 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
         self.store.clear_outbox(key, &outbox.id).await?;
         info!(resource = %key.name, alert = %outbox.id, "alert published");
         Ok(())
+    }
+
+    /// The ASFF findings of a change (opened, raised, lowered: FAILED; resolved: PASSED
+    /// and archived), after what an earlier failed import left (`pending`), one per ID.
+    fn export_of(
+        &self,
+        change: &Change,
+        lowered: &[(AlertFinding, Severity)],
+        pending: Option<PendingExport>,
+        state: &ResourceState,
+        now: DateTime<Utc>,
+    ) -> Option<PendingExport> {
+        self.export.as_ref()?;
+        let subject = |f: &'_ AlertFinding, state: FindingState| {
+            asff_finding(&AsffSubject {
+                account: &change.account,
+                region: &change.region,
+                resource_type: change.resource_type,
+                resource: &change.resource,
+                rule_id: &f.rule_id,
+                severity: f.severity,
+                title: &f.title,
+                message: &f.message,
+                remediation: &f.remediation,
+                state,
+                since: f.since.unwrap_or(now),
+                now,
+            })
+        };
+        let mut findings: BTreeMap<String, AsffFinding> = pending
+            .map(|p| p.findings.into_iter().map(|f| (f.id.clone(), f)).collect())
+            .unwrap_or_default();
+        let changed = change
+            .opened
+            .iter()
+            .chain(change.raised.iter().map(|(f, _)| f))
+            .chain(lowered.iter().map(|(f, _)| f))
+            .map(|f| subject(f, FindingState::Open))
+            .chain(
+                change
+                    .resolved
+                    .iter()
+                    .map(|f| subject(f, FindingState::Resolved)),
+            );
+        for finding in changed {
+            findings.insert(finding.id.clone(), finding);
+        }
+        (!findings.is_empty()).then(|| PendingExport {
+            id: format!("{}#export", state.version),
+            findings: findings.into_values().collect(),
+        })
+    }
+
+    /// Imports a pending export and clears it; `Ok(false)` when the import failed (the
+    /// export stays for the next invocation). Only a store error is an error.
+    async fn export_pending(
+        &self,
+        key: &ResourceKey,
+        pending: &PendingExport,
+    ) -> Result<bool, ReconcileError> {
+        let Some(export) = &self.export else {
+            return Ok(false);
+        };
+        let lock = || export.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if lock().not_enabled.contains(&key.region) {
+            return Ok(false);
+        }
+        match send(export.exporter.as_ref(), &key.region, &pending.findings).await {
+            Ok(sent) => {
+                self.store.clear_export(key, &pending.id).await?;
+                for r in &sent.rejected {
+                    error!(
+                        error_type = "SecurityHubRejected",
+                        resource = %key.name,
+                        finding = %r.id,
+                        code = %r.code,
+                        reason = %r.message,
+                        "Security Hub rejected a finding"
+                    );
+                }
+                let mut log = lock();
+                log.calls += sent.calls;
+                log.imported += sent.imported;
+                log.rejected.extend(sent.rejected);
+                Ok(true)
+            }
+            Err(e) => {
+                let mut log = lock();
+                if let ExportError::NotEnabled { region, .. } = &e {
+                    if log.not_enabled.insert(region.clone()) {
+                        error!(error_type = e.error_type(), error = %e, "Security Hub export");
+                    }
+                } else {
+                    warn!(error_type = e.error_type(), resource = %key.name, error = %e, "Security Hub export deferred to the next invocation");
+                }
+                *log.deferred.entry(e.error_type()).or_default() += 1;
+                Ok(false)
+            }
+        }
     }
 
     fn history(

@@ -132,6 +132,15 @@ impl FindingStore for MemoryStore {
         Ok(())
     }
 
+    async fn clear_export(&self, key: &ResourceKey, export_id: &str) -> Result<(), StoreError> {
+        if let Some(state) = self.states.lock().unwrap().get_mut(&key.pk())
+            && state.export.as_ref().is_some_and(|e| e.id == export_id)
+        {
+            state.export = None;
+        }
+        Ok(())
+    }
+
     async fn noncompliant(&self, _: Option<&str>) -> Result<Vec<ResourceState>, StoreError> {
         Ok(Vec::new())
     }
@@ -509,4 +518,209 @@ async fn a_deleted_resource_resolves_every_finding_whatever_its_source() {
     assert!(change.deleted);
     assert_eq!(change.resolved.len(), 1);
     assert!(r.store().stored().unwrap().findings.is_empty());
+}
+
+/// Security Hub in memory: every import recorded; the next `throttled` calls fail as a
+/// throttled call does after the SDK's retries, and a region in `not_enabled` answers as
+/// a region without Security Hub.
+#[derive(Default)]
+struct MemoryHub {
+    imports: Mutex<Vec<Vec<crate::report::asff::AsffFinding>>>,
+    throttled: AtomicU32,
+    not_enabled: Mutex<Vec<String>>,
+}
+
+impl MemoryHub {
+    /// Every imported finding as (ID, compliance, workflow, record state), in order.
+    fn imported(&self) -> Vec<(String, String, String, String)> {
+        self.imports
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(|f| {
+                (
+                    f.id.clone(),
+                    f.compliance.status.clone(),
+                    f.workflow.status.clone(),
+                    f.record_state.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn calls(&self) -> usize {
+        self.imports.lock().unwrap().len()
+    }
+}
+
+impl FindingExporter for MemoryHub {
+    fn import<'a>(
+        &'a self,
+        region: &'a str,
+        findings: &'a [crate::report::asff::AsffFinding],
+    ) -> crate::export::ExportFuture<'a, Vec<crate::export::Rejected>> {
+        Box::pin(async move {
+            if self.not_enabled.lock().unwrap().iter().any(|r| r == region) {
+                return Err(ExportError::NotEnabled {
+                    region: region.to_owned(),
+                    summary: "InvalidAccessException: not subscribed".to_owned(),
+                    source: "not subscribed".into(),
+                });
+            }
+            if self
+                .throttled
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(ExportError::Throttled {
+                    region: region.to_owned(),
+                    summary: "TooManyRequestsException: slow down".to_owned(),
+                    source: "slow down".into(),
+                });
+            }
+            self.imports.lock().unwrap().push(findings.to_vec());
+            Ok(Vec::new())
+        })
+    }
+}
+
+fn exporting() -> (Memory, Arc<MemoryHub>) {
+    let hub = Arc::new(MemoryHub::default());
+    let r = reconciler().with_exporter(hub.clone());
+    (r, hub)
+}
+
+/// The first change of the tests below: FLEET-INTERNET-ACCESS opens.
+async fn open_internet_access(r: &Memory) {
+    let findings = [finding("FLEET-INTERNET-ACCESS", Severity::High, "on")];
+    run(r, &findings, &event("e-1", 0), 0).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_opened_finding_is_exported_with_the_state_then_cleared() {
+    let (r, hub) = exporting();
+    open_internet_access(&r).await;
+    let imports = hub.imports.lock().unwrap().clone();
+    assert_eq!(imports.len(), 1);
+    let f = &imports[0][0];
+    assert_eq!(f.generator_id, "FLEET-INTERNET-ACCESS");
+    assert_eq!(f.severity.label, "HIGH");
+    assert_eq!(
+        f.product_arn,
+        "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+    );
+    assert_eq!(
+        (f.compliance.status.as_str(), f.workflow.status.as_str()),
+        ("FAILED", "NEW")
+    );
+    assert_eq!(
+        r.store().stored().unwrap().export,
+        None,
+        "imported, cleared"
+    );
+    let log = r.take_export_log();
+    assert_eq!((log.calls, log.imported), (1, 1));
+    assert_eq!(r.take_export_log(), ExportLog::default(), "taken");
+}
+
+#[tokio::test]
+async fn a_resolved_finding_is_exported_passed_and_archived_under_the_same_id() {
+    let (r, hub) = exporting();
+    let findings = [finding("FLEET-INTERNET-ACCESS", Severity::High, "on")];
+    run(&r, &findings, &event("e-1", 0), 0).await.unwrap();
+    run(&r, &[], &event("e-2", 5), 5).await.unwrap();
+    let imported = hub.imported();
+    assert_eq!(imported.len(), 2);
+    assert_eq!(imported[0].0, imported[1].0, "one ID per resource and rule");
+    assert_eq!(
+        (&*imported[1].1, &*imported[1].2, &*imported[1].3),
+        ("PASSED", "RESOLVED", "ARCHIVED")
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_import_stays_in_the_state_and_the_next_invocation_sends_it_once() {
+    let (r, hub) = exporting();
+    hub.throttled.store(1, Ordering::SeqCst);
+    let findings = [finding("FLEET-INTERNET-ACCESS", Severity::High, "on")];
+    run(&r, &findings, &event("e-1", 0), 0)
+        .await
+        .expect("a failed export never fails the resource");
+    let state = r.store().stored().unwrap();
+    assert_eq!(state.outbox, None, "the alert went out regardless");
+    assert_eq!(state.export.as_ref().map(|e| e.findings.len()), Some(1));
+    assert_eq!(hub.calls(), 0);
+    assert_eq!(
+        r.take_export_log().deferred,
+        BTreeMap::from([("SecurityHubThrottled", 1)])
+    );
+    // The next sweep sees no change, but sends what the state still holds.
+    assert!(
+        run(&r, &findings, &event("s-1", 5), 5)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(hub.imported().len(), 1);
+    assert_eq!(r.store().stored().unwrap().export, None);
+    // And nothing again after that.
+    run(&r, &findings, &event("s-2", 10), 10).await.unwrap();
+    assert_eq!(hub.imported().len(), 1, "never doubled");
+    assert_eq!(r.publisher.subjects().len(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_import_merges_with_a_later_change_by_finding_id() {
+    let (r, hub) = exporting();
+    hub.throttled.store(2, Ordering::SeqCst);
+    let findings = [
+        finding("FLEET-INTERNET-ACCESS", Severity::High, "on"),
+        finding("FLEET-IMDS-V1", Severity::Medium, "v1"),
+    ];
+    run(&r, &findings, &event("e-1", 0), 0).await.unwrap();
+    // Still throttled before the change; the change resolves one of the two.
+    run(&r, &findings[1..], &event("e-2", 5), 5).await.unwrap();
+    let imported = hub.imported();
+    assert_eq!(imported.len(), 2, "each finding once, in its latest state");
+    let resolved = imported
+        .iter()
+        .find(|f| f.1 == "PASSED")
+        .expect("the resolved one");
+    assert_eq!(resolved.3, "ARCHIVED");
+    assert_eq!(imported.iter().filter(|f| f.1 == "FAILED").count(), 1);
+    assert_eq!(r.store().stored().unwrap().export, None);
+}
+
+#[tokio::test]
+async fn a_region_without_security_hub_is_reported_once_per_run_and_fails_nothing() {
+    let (r, hub) = exporting();
+    hub.not_enabled.lock().unwrap().push("eu-west-1".to_owned());
+    let findings = [finding("FLEET-INTERNET-ACCESS", Severity::High, "on")];
+    run(&r, &findings, &event("e-1", 0), 0).await.unwrap();
+    run(&r, &[], &event("e-2", 5), 5).await.unwrap();
+    let log = r.take_export_log();
+    assert_eq!(log.not_enabled, BTreeSet::from(["eu-west-1".to_owned()]));
+    assert_eq!(
+        log.deferred,
+        BTreeMap::from([("SecurityHubNotEnabled", 1)]),
+        "not called again in the same run"
+    );
+    assert_eq!(r.publisher.subjects().len(), 2, "alerts unaffected");
+    // Kept, merged: the resolution replaced the opening under the same ID.
+    let pending = r.store().stored().unwrap().export.expect("kept");
+    assert_eq!(pending.findings.len(), 1);
+    assert_eq!(pending.findings[0].compliance.status, "PASSED");
+    // Enabled in a later run: sent then.
+    hub.not_enabled.lock().unwrap().clear();
+    run(&r, &[], &event("s-1", 10), 10).await.unwrap();
+    assert_eq!(hub.imported().len(), 1);
+}
+
+#[tokio::test]
+async fn without_an_exporter_nothing_is_queued() {
+    let r = reconciler();
+    open_internet_access(&r).await;
+    assert_eq!(r.store().stored().unwrap().export, None);
+    assert_eq!(r.take_export_log(), ExportLog::default());
 }

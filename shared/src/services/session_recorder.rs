@@ -26,9 +26,10 @@
 //! the two bounds the runs give: the last run that saw it and the first that did not.
 
 use super::failure::{Cause, Failure, Failures};
-use super::reconcile::{Current, Reconciler};
+use super::reconcile::{Current, ExportLog, Reconciler};
 use crate::alert::AlertPublisher;
 use crate::events::AuditorEvent;
+use crate::export::FindingExporter;
 use crate::finding::{ResourceType, Severity};
 use crate::inventory::{FleetInventory, fleet_sessions};
 use crate::model::{Fleet, Session};
@@ -42,6 +43,7 @@ use crate::store::{FindingStore, ResourceKey, ResourceState, TriggerRecord};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use tracing::{debug, info, warn};
 
 /// The `source` of session findings in the store.
@@ -398,6 +400,17 @@ where
             fleet_concurrency: 4,
             call_concurrency: 4,
         }
+    }
+
+    /// Exports every finding change to Security Hub (`STREAMWARDEN_SECURITY_HUB=true`).
+    pub fn with_exporter(mut self, exporter: Arc<dyn FindingExporter>) -> Self {
+        self.reconciler = self.reconciler.with_exporter(exporter);
+        self
+    }
+
+    /// What the export did since the last call: one invocation's summary.
+    pub fn take_export_log(&self) -> ExportLog {
+        self.reconciler.take_export_log()
     }
 
     /// Sets how many fleets, and how many DescribeSessions calls per fleet, run at once.

@@ -192,6 +192,14 @@ pub trait FindingStore {
         alert_id: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Marks the pending Security Hub export of a state as imported (if it is still the
+    /// one given).
+    fn clear_export(
+        &self,
+        key: &ResourceKey,
+        export_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Every resource with open findings (the sparse index), in one region or all.
     fn noncompliant(
         &self,

@@ -81,9 +81,19 @@ pub struct ResourceState {
     pub gsi1_sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbox: Option<PendingAlert>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<PendingExport>,
 }
 
 pub use PendingAlert as Outbox;
+
+/// The Security Hub findings a committed change still has to import (a second outbox,
+/// cleared on its own: an alert sent and an import failed do not send the alert again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingExport {
+    pub id: String,
+    pub findings: Vec<crate::report::asff::AsffFinding>,
+}
 
 impl ResourceState {
     /// A state with the given open findings, indexed as non-compliant when any is open.
@@ -107,6 +117,7 @@ impl ResourceState {
             version,
             updated_at,
             outbox: None,
+            export: None,
         }
     }
 

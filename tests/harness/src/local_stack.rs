@@ -209,7 +209,7 @@ impl LocalStack {
 
     /// What a function or the CLI needs to run against this stack and nothing else:
     /// `AWS_ENDPOINT_URL_<SERVICE>` for AppStream, DynamoDB (the fault proxy when there is
-    /// one), SNS and SQS; static credentials; the region (`AWS_REGION`, and
+    /// one), SNS, SQS and Security Hub; static credentials; the region (`AWS_REGION`, and
     /// `AWS_DEFAULT_REGION` for boto3); no profile files or instance metadata;
     /// `STREAMWARDEN_TABLE`, `STREAMWARDEN_TOPIC_ARN` and `STREAMWARDEN_REGIONS`.
     pub fn env(&self) -> Vec<(String, String)> {
@@ -227,6 +227,7 @@ impl LocalStack {
             ),
             ("AWS_ENDPOINT_URL_SNS", self.moto.url()),
             ("AWS_ENDPOINT_URL_SQS", self.moto.url()),
+            ("AWS_ENDPOINT_URL_SECURITYHUB", self.moto.url()),
             ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
             ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
             ("AWS_REGION", self.region.as_str()),

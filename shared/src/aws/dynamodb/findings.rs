@@ -86,29 +86,11 @@ impl FindingStore for DynamoStore {
     }
 
     async fn clear_outbox(&self, key: &ResourceKey, alert_id: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, s(&key.pk()))
-            .key(schema::SK, s(schema::STATE_SK))
-            .update_expression("REMOVE outbox")
-            .condition_expression("outbox.id = :id")
-            .expression_attribute_values(":id", s(alert_id))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = aws_sdk_dynamodb::Error::from(e);
-                // Already cleared (or replaced by a newer alert): nothing to do.
-                if e.code() == Some("ConditionalCheckFailedException") {
-                    Ok(())
-                } else {
-                    Err(self.error("UpdateItem", e))
-                }
-            }
-        }
+        self.remove_pending(key, "outbox", alert_id).await
+    }
+
+    async fn clear_export(&self, key: &ResourceKey, export_id: &str) -> Result<(), StoreError> {
+        self.remove_pending(key, "export", export_id).await
     }
 
     async fn noncompliant(&self, region: Option<&str>) -> Result<Vec<ResourceState>, StoreError> {
@@ -189,5 +171,41 @@ impl FindingStore for DynamoStore {
             .into_iter()
             .map(|item| self.decode(item, "history record"))
             .collect()
+    }
+}
+
+impl DynamoStore {
+    /// Removes a pending alert or export (`attribute`) if it is still the one given.
+    async fn remove_pending(
+        &self,
+        key: &ResourceKey,
+        attribute: &str,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(schema::PK, s(&key.pk()))
+            .key(schema::SK, s(schema::STATE_SK))
+            // `#a`: `export` is a DynamoDB reserved word.
+            .update_expression("REMOVE #a")
+            .condition_expression("#a.id = :id")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":id", s(id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = aws_sdk_dynamodb::Error::from(e);
+                // Already cleared (or replaced by a newer alert): nothing to do.
+                if e.code() == Some("ConditionalCheckFailedException") {
+                    Ok(())
+                } else {
+                    Err(self.error("UpdateItem", e))
+                }
+            }
+        }
     }
 }
