@@ -17,7 +17,7 @@ trap 'kill "${sim_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 python3 scripts/gen-scenario.py "$fleets" "$sessions" > "$work/scenario.json"
 target/release/appstream-sim --scenario "$work/scenario.json" --port-file "$work/url" "$@" > "$work/sim.log" 2>&1 &
 sim_pid=$!
-for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(cat "$work/url")
 
 sessions_flag=--sessions

@@ -27,7 +27,7 @@ python3 scripts/gen-scenario.py "$fleets" 0 > "$work/base.json"
 python3 scripts/bench-peers.py scenario "$work/base.json" "$tagged" > "$work/scenario.json"
 "$target/release/appstream-sim" --scenario "$work/scenario.json" --port-file "$work/url" > "$work/sim.log" 2>&1 &
 sim_pid=$!
-for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -s "$work/url" ] && break; sleep 0.1; done
 
 python3 scripts/bench-peers.py run "$work" "$(cat "$work/url")" "$sim_pid" \
     "$target/release/streamwarden" "$venv/bin/custodian"
