@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
 use streamwarden::aws::Aws;
-use streamwarden::digest::{build, render};
+use streamwarden::digest::{build, controls, render};
+use streamwarden::policy::frameworks::Framework;
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -29,9 +30,25 @@ pub struct ReportArgs {
     /// Account ID shown in the report; default: read from the table's ARN.
     #[arg(long)]
     account: Option<String>,
+    /// Open findings grouped by the controls of a framework (cis, nist-800-53,
+    /// iso-27001), with the controls that have no finding and those no rule checks;
+    /// text or json.
+    #[arg(long, value_parser = parse_framework)]
+    framework: Option<Framework>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<std::path::PathBuf>,
+}
+
+/// A framework by its `--framework` name; an unknown one lists the known ones (clap
+/// exits 2).
+fn parse_framework(name: &str) -> Result<Framework, String> {
+    Framework::parse(name).ok_or_else(|| {
+        format!(
+            "unknown framework {name:?}; the known frameworks are {}",
+            Framework::names()
+        )
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,9 +114,23 @@ async fn report(args: &ReportArgs) -> anyhow::Result<String> {
         Some(account) => account.clone(),
         None => store.account().await?,
     };
+    if args.framework.is_some() && matches!(args.format, Format::Html) {
+        bail!("--framework prints text or json, not html");
+    }
     let digest = build(&store, &account, &regions, since, until, now)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read table {} in {e}", args.table))?;
+    if let Some(framework) = args.framework {
+        let report = controls::by_control(&digest, framework);
+        return Ok(match args.format {
+            Format::Json => {
+                let mut out = serde_json::to_string_pretty(&report)?;
+                out.push('\n');
+                out
+            }
+            _ => controls::text(&report),
+        });
+    }
     Ok(match args.format {
         // Names and messages come from the account: made inert for a terminal.
         Format::Text => streamwarden::terminal::escape_lines(&render::text(&digest)).into_owned(),

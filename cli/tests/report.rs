@@ -177,3 +177,37 @@ async fn a_missing_table_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("table sw"), "{err}");
 }
+
+#[tokio::test]
+async fn open_findings_grouped_by_framework_control() {
+    let stack = LocalStack::start_with(sw(true)).await;
+    seed(&stack).await;
+    let json: Value = serde_json::from_str(&stdout(&streamwarden(
+        &stack,
+        &["--format", "json", "--framework", "cis"],
+    )))
+    .unwrap();
+    assert_eq!(json["framework"], "cis");
+    let controls = json["controls"].as_array().unwrap();
+    // FLEET-INTERNET-ACCESS is open on kiosk: Prowler maps it to CIS Controls 12.2.
+    let network = controls.iter().find(|c| c["control"] == "12.2").unwrap();
+    assert_eq!(network["status"], "open-findings");
+    assert_eq!(network["findings"][0]["resource"], "kiosk");
+    assert_eq!(network["findings"][0]["rule_id"], "FLEET-INTERNET-ACCESS");
+    assert!(
+        controls.iter().any(|c| c["status"] == "no-finding"),
+        "controls checked and clean are listed"
+    );
+
+    let text = stdout(&streamwarden(&stack, &["--framework", "nist-800-53"]));
+    assert!(
+        text.starts_with("NIST SP 800-53 Rev. 5 for account 123456789012"),
+        "{text}"
+    );
+    assert!(text.contains("FLEET-INTERNET-ACCESS fleet kiosk"), "{text}");
+
+    let unknown = streamwarden(&stack, &["--framework", "pci-dss"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("cis, nist-800-53, iso-27001"), "{err}");
+}

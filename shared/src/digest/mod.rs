@@ -5,6 +5,7 @@
 //! for SNS (e-mail and AWS Chatbot), the CLI and one self-contained HTML page.
 
 pub mod build;
+pub mod controls;
 pub mod render;
 
 pub use build::{DigestError, DigestSource, build};
