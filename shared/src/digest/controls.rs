@@ -83,7 +83,7 @@ pub fn by_control(digest: &Digest, framework: Framework) -> ControlReport {
                         })
                 })
                 .collect();
-            findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
             let status = if rules.is_empty() {
                 ControlStatus::NoRule
             } else if findings.is_empty() {
