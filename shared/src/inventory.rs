@@ -4,13 +4,26 @@
 //! aws-sdk-appstream is [`crate::aws::appstream`]; tests use the simulator behind it.
 
 use crate::error::BoxError;
+use crate::finding::ResourceType;
 use crate::model::{
     AuthenticationType, Fleet, Image, ImageBuilder, Session, SharedWith, Stack,
     UsageReportSubscription,
 };
-use crate::tags::TagCatalog;
+use crate::tags::TaggedResources;
 use futures_util::{StreamExt, stream};
 use std::collections::BTreeMap;
+
+/// The tags of every resource of a type in one region, in pages.
+#[allow(async_fn_in_trait)]
+pub trait TagCatalog {
+    /// Every tagged resource of `resource_type`, all pages. `None` when this inventory
+    /// has no catalog (the caller reads tags one resource at a time); `Some(Err)` when
+    /// the catalog failed after its retries (the caller falls back, and says so).
+    async fn tagged(
+        &self,
+        resource_type: ResourceType,
+    ) -> Option<Result<TaggedResources, AppStreamError>>;
+}
 
 /// What the services need to know about an account's AppStream in one region. Tags of
 /// whole resource types come from its [`TagCatalog`].

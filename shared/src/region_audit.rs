@@ -8,7 +8,7 @@
 //! only for owned images shared with others, and the usage report subscriptions once.
 //! Tags are read only where they matter (required tags, or a resource with findings whose
 //! tag may waive them), and then in pages: every tagged resource of the type through the
-//! tagging API ([`crate::tags::TagCatalog`]), the types side by side. So a large account
+//! tagging API ([`crate::inventory::TagCatalog`]), the types side by side. So a large account
 //! costs its Describe* pages plus, for each type that needs tags, one page per 100 tagged
 //! resources. When the tagging API is denied or fails, the tags are read one resource at a
 //! time (ListTagsForResource), and the audit says so once ([`Audit::notes`]).

@@ -1,13 +1,13 @@
-//! The port to the tags of many resources at once ([`TagCatalog`]): what an account-wide
-//! read (`audit`, the fleet-auditor's sweep) asks instead of one ListTagsForResource per
-//! resource. The adapter over the Resource Groups Tagging API is [`crate::aws::tagging`].
+//! Tags of many resources at once: what an account-wide read (`audit`, the fleet-auditor's
+//! sweep) gets from the Resource Groups Tagging API instead of one ListTagsForResource per
+//! resource. The port is the inventory's `TagCatalog`; the adapter is
+//! [`crate::aws::tagging`].
 //!
 //! A resource the catalog does not return has no tags (the tagging API lists tagged
 //! resources only). The single-resource paths (a CloudTrail event) keep
-//! [`crate::inventory::FleetInventory::tags`].
+//! ListTagsForResource.
 
 use crate::finding::ResourceType;
-use crate::inventory::AppStreamError;
 use std::collections::{BTreeMap, HashMap};
 
 /// One resource's tags, key to value.
@@ -15,18 +15,6 @@ pub type Tags = BTreeMap<String, String>;
 
 /// Every tagged resource of one type: ARN to tags.
 pub type TaggedResources = HashMap<String, Tags>;
-
-/// The tags of every resource of a type in one region, in pages.
-#[allow(async_fn_in_trait)]
-pub trait TagCatalog {
-    /// Every tagged resource of `resource_type`, all pages. `None` when this inventory
-    /// has no catalog (the caller reads tags one resource at a time); `Some(Err)` when
-    /// the catalog failed after its retries (the caller falls back, and says so).
-    async fn tagged(
-        &self,
-        resource_type: ResourceType,
-    ) -> Option<Result<TaggedResources, AppStreamError>>;
-}
 
 /// The tagging API's resource type of an AppStream resource type
 /// (`ResourceTypeFilters`), for the types that carry tags.

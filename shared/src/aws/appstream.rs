@@ -7,13 +7,14 @@
 
 use super::tagging::ResourceTagging;
 use crate::finding::{ResourceType, Source};
+use crate::inventory::TagCatalog;
 use crate::inventory::{AppStreamError, FleetInventory};
 use crate::model::{
     AccessEndpoint, AgentAccess, AgentAccessSetting, Attr, AuthenticationType,
     ComputeCapacityStatus, DomainJoinInfo, Fleet, FleetError, FleetType, Origin, Session, Stack,
     StackError, StorageConnector, UnreadReason, UrlRedirection, UserSetting, VpcConfig,
 };
-use crate::tags::{TagCatalog, TaggedResources};
+use crate::tags::TaggedResources;
 use aws_sdk_appstream::Client;
 use aws_sdk_appstream::error::ProvideErrorMetadata;
 use aws_sdk_appstream::types as sdk;

@@ -1,6 +1,6 @@
 //! Resource Groups Tagging adapter: the tags of every AppStream resource of a type in
 //! pages (GetResources with `ResourceTypeFilters`, 100 per page, all pages) behind
-//! [`crate::tags::TagCatalog`]. Retries (throttling, 5xx) are the SDK's, tuned like
+//! [`crate::inventory::TagCatalog`]. Retries (throttling, 5xx) are the SDK's, tuned like
 //! AppStream's in [`super::clients`].
 //!
 //! No `TagFilters`: a waiver tag and `required_tags` need every tag of a resource, so a
