@@ -75,14 +75,7 @@ impl std::str::FromStr for FailOn {
 /// message does not already say it (an error that shows its source would otherwise
 /// print `X: X`), and input-derived text is escaped for the terminal.
 pub fn print_error(error: &anyhow::Error) {
-    let mut message = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !message.contains(&cause) {
-            message.push_str(": ");
-            message.push_str(&cause);
-        }
-    }
+    let message = streamwarden::error::error_chain(error.as_ref());
     eprintln!("streamwarden: {}", escape_lines(&message));
 }
 

@@ -177,3 +177,36 @@ pub enum PolicyError {
         message: String,
     },
 }
+
+/// An error and its causes, `: `-separated, each said once (a cause whose text the
+/// message already holds is not repeated).
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        next = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("unhandled error")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn an_error_without_a_service_answer_names_its_cause() {
+        let refused =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let text = error_chain(&Outer(std::io::Error::other(refused)));
+        assert_eq!(text, "unhandled error: connection refused");
+    }
+}

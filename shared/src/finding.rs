@@ -84,6 +84,18 @@ impl ResourceType {
         ResourceType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// The resource type in an AppStream ARN (`arn:...:appstream:<region>:<account>:<kind>/<name>`):
+    /// session findings are about their fleet; an account has no AppStream ARN.
+    pub fn arn_kind(self) -> Option<&'static str> {
+        match self {
+            ResourceType::Fleet | ResourceType::Session => Some("fleet"),
+            ResourceType::Stack => Some("stack"),
+            ResourceType::ImageBuilder => Some("image-builder"),
+            ResourceType::Image => Some("image"),
+            ResourceType::Account => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceType::Fleet => "fleet",
@@ -93,6 +105,17 @@ impl ResourceType {
             ResourceType::Image => "image",
             ResourceType::Account => "account",
         }
+    }
+}
+
+/// The AWS partition a region belongs to: `aws`, `aws-cn` or `aws-us-gov`.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
     }
 }
 

@@ -52,7 +52,7 @@ where
         (Some(code), None) => code.to_owned(),
         // No service answer (connection refused, timeout): the SDK's own text is only
         // "unhandled error"; the cause is further down the chain.
-        _ => error_chain(&source),
+        _ => crate::error::error_chain(&source),
     };
     AppStreamError {
         operation,
@@ -61,20 +61,6 @@ where
         summary,
         source: Box::new(source),
     }
-}
-
-/// An error and its causes, `: `-separated, each said once.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut next = error.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = cause.source();
-    }
-    parts.join(": ")
 }
 
 fn sdk_authentication(authentication: AuthenticationType) -> sdk::AuthenticationType {
@@ -493,22 +479,5 @@ pub fn session_from_sdk(s: &sdk::Session, source: Source) -> Session {
         authentication_type: s.authentication_type().map(|a| a.as_str().to_owned()),
         instance_id: s.instance_id().map(str::to_owned),
         source,
-    }
-}
-
-#[cfg(test)]
-mod error_tests {
-    use super::error_chain;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("unhandled error")]
-    struct Outer(#[source] std::io::Error);
-
-    #[test]
-    fn an_error_without_a_service_answer_names_its_cause() {
-        let refused =
-            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
-        let text = error_chain(&Outer(std::io::Error::other(refused)));
-        assert_eq!(text, "unhandled error: connection refused");
     }
 }

@@ -112,20 +112,10 @@ pub fn appstream_arn(
     resource_type: ResourceType,
     name: &str,
 ) -> String {
-    let partition = if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    };
-    let kind = match resource_type {
-        ResourceType::Stack => "stack",
-        ResourceType::Fleet | ResourceType::Session => "fleet",
-        ResourceType::ImageBuilder => "image-builder",
-        ResourceType::Image => "image",
-        // Usage reports are the account's, per region: the account is the resource.
-        ResourceType::Account => return format!("arn:{partition}:iam::{}:root", one_line(account)),
+    let partition = crate::finding::partition(region);
+    // Usage reports are the account's, per region: the account is the resource.
+    let Some(kind) = resource_type.arn_kind() else {
+        return format!("arn:{partition}:iam::{}:root", one_line(account));
     };
     format!(
         "arn:{partition}:appstream:{}:{}:{kind}/{}",

@@ -7,7 +7,7 @@
 //! imports for itself (<https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-custom-providers.html>).
 
 use super::Report;
-use crate::finding::{Finding, ResourceType, Severity};
+use crate::finding::{Finding, ResourceType, Severity, partition};
 use crate::policy::frameworks::{Framework, references};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,17 +155,6 @@ pub fn finding_id(
     )
 }
 
-/// `aws`, `aws-cn` or `aws-us-gov`, from the region's name.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 /// The resource's ID: its AppStream ARN, or the account for account rules.
 pub fn resource_id(region: &str, account: &str, t: ResourceType, name: &str) -> String {
     resource(region, account, t, name).1
@@ -174,18 +163,15 @@ pub fn resource_id(region: &str, account: &str, t: ResourceType, name: &str) -> 
 /// The resource's ASFF type and ID: the AppStream ARN, or the account for account rules.
 /// Session findings are about their fleet.
 fn resource(region: &str, account: &str, t: ResourceType, name: &str) -> (String, String) {
-    let arn = |kind: &str| {
-        format!(
-            "arn:{}:appstream:{region}:{account}:{kind}/{name}",
-            partition(region)
-        )
-    };
-    match t {
-        ResourceType::Fleet | ResourceType::Session => ("Other".into(), arn("fleet")),
-        ResourceType::Stack => ("Other".into(), arn("stack")),
-        ResourceType::ImageBuilder => ("Other".into(), arn("image-builder")),
-        ResourceType::Image => ("Other".into(), arn("image")),
-        ResourceType::Account => ("AwsAccount".into(), format!("AWS::::Account:{account}")),
+    match t.arn_kind() {
+        Some(kind) => (
+            "Other".into(),
+            format!(
+                "arn:{}:appstream:{region}:{account}:{kind}/{name}",
+                partition(region)
+            ),
+        ),
+        None => ("AwsAccount".into(), format!("AWS::::Account:{account}")),
     }
 }
 
