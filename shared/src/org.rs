@@ -6,8 +6,10 @@
 //! those under some organisational units). Member accounts are read through a role of
 //! the same name in each (`arn:aws:iam::<account>:role/<name>`).
 
+use crate::error::BoxError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::future::Future;
 
 /// A setting or message that does not say which account and region to audit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +26,116 @@ pub enum OrgError {
     Malformed(String),
     #[error("region {0:?} is not a region name")]
     NotARegion(String),
+}
+
+/// A governed account, with the name AWS Organizations gives it (when it does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAccount {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// An account that could not be reached. `error_type` is stable, for alarms and
+/// dead-letter triage.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("account {account}: cannot assume {role_arn}: {summary}")]
+    AssumeRole {
+        account: String,
+        role_arn: String,
+        /// The service's error code (`AccessDenied`, ...).
+        code: Option<String>,
+        summary: String,
+        #[source]
+        source: BoxError,
+    },
+    #[error("AWS Organizations {operation} failed: {summary}")]
+    Organizations {
+        operation: &'static str,
+        code: Option<String>,
+        summary: String,
+        #[source]
+        source: BoxError,
+    },
+    #[error(
+        "account {account} is not governed by this deployment (STREAMWARDEN_ACCOUNTS: {governed}): not audited"
+    )]
+    NotGoverned { account: String, governed: String },
+}
+
+impl AccessError {
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            AccessError::AssumeRole { code, .. } if code.as_deref() == Some("AccessDenied") => {
+                "AssumeRoleDenied"
+            }
+            AccessError::AssumeRole { .. } => "AssumeRoleFailed",
+            AccessError::Organizations { .. } => "OrganizationsError",
+            AccessError::NotGoverned { .. } => "UngovernedAccount",
+        }
+    }
+}
+
+/// The port to the governed accounts: which they are, and each one's AppStream
+/// inventory (through its member role; the deployment's own account with its own
+/// credentials).
+pub trait Members<I>: Send + Sync {
+    /// The governed accounts now (the configured list, or Organizations' active
+    /// accounts).
+    fn accounts(&self) -> impl Future<Output = Result<Vec<MemberAccount>, AccessError>> + Send;
+
+    /// The inventory of one governed account's region.
+    fn inventory(&self, target: &Target) -> impl Future<Output = Result<I, AccessError>> + Send;
+}
+
+/// A fan-out send that failed: the scheduled run fails (and is retried by EventBridge)
+/// rather than silently skip an account.
+#[derive(Debug, thiserror::Error)]
+#[error("SQS SendMessageBatch to {queue} failed for {failed} message(s): {summary}")]
+pub struct QueueError {
+    pub queue: String,
+    pub failed: usize,
+    pub summary: String,
+    #[source]
+    pub source: Option<BoxError>,
+}
+
+impl QueueError {
+    pub fn error_type(&self) -> &'static str {
+        "FanOutError"
+    }
+}
+
+/// The queue a scheduled run sends its (account, region) messages to.
+pub trait WorkQueue: Send + Sync {
+    /// Sends every message (in batches), or fails naming how many were not sent.
+    fn send(
+        &self,
+        messages: &[FanOutMessage],
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+/// One message per governed account and region: the plan of a scheduled run.
+pub fn plan(
+    work: Work,
+    accounts: &[MemberAccount],
+    regions: &[String],
+    run: &str,
+    scheduled: chrono::DateTime<chrono::Utc>,
+) -> Vec<FanOutMessage> {
+    accounts
+        .iter()
+        .flat_map(|a| {
+            regions.iter().map(move |r| FanOutMessage {
+                work,
+                account: a.id.clone(),
+                region: r.clone(),
+                run: run.to_owned(),
+                scheduled,
+            })
+        })
+        .collect()
 }
 
 /// The accounts a deployment governs (`STREAMWARDEN_ACCOUNTS`).
