@@ -1,10 +1,13 @@
 //! `streamwarden audit`: the same findings as `check`, from a live account through the
 //! default AWS credential chain. `AWS_ENDPOINT_URL_APPSTREAM` points it elsewhere (the
-//! simulator, a proxy).
+//! simulator, a proxy). With `--accounts` or `--organization` and `--role-name`, every
+//! governed account's regions, each through its member role, a few at a time; one
+//! account that cannot be read is an error in the report and the others still are.
 
 use crate::output::OutputArgs;
 use anyhow::{Context, bail};
 use clap::Args;
+use futures_util::{StreamExt, stream};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -12,7 +15,8 @@ use streamwarden::Policy;
 use streamwarden::aws::Aws;
 use streamwarden::error::Location;
 use streamwarden::inputs::Note;
-use streamwarden::region_audit::{AuditOptions, audit};
+use streamwarden::org::{AccessError, Governed, Members, Target, is_role_name};
+use streamwarden::region_audit::{Audit, AuditOptions, audit};
 use streamwarden::report::Report;
 
 #[derive(Args)]
@@ -30,6 +34,20 @@ pub struct AuditArgs {
     /// type) and count them in the summary.
     #[arg(long)]
     sessions: bool,
+    /// Audit these member accounts (comma separated account IDs) through their
+    /// --role-name role.
+    #[arg(long, value_delimiter = ',', value_name = "ACCOUNT,...", requires = "role_name", conflicts_with = "organization", value_parser = crate::sessions::parse_account)]
+    accounts: Vec<String>,
+    /// Audit every active account AWS Organizations lists (run it in the management or
+    /// a delegated administrator account) through their --role-name role.
+    #[arg(long, requires = "role_name")]
+    organization: bool,
+    /// The member role (`arn:aws:iam::<account>:role/<NAME>`), e.g. StreamwardenAudit.
+    #[arg(long, value_name = "NAME")]
+    role_name: Option<String>,
+    /// (account, region) pairs audited at once with --accounts/--organization.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    account_concurrency: usize,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -65,6 +83,74 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     };
     let progress = std::io::stderr().is_terminal();
     let mut report = Report::new(&policy);
+    let governed = if args.organization {
+        Governed::Organization { units: Vec::new() }
+    } else if !args.accounts.is_empty() {
+        Governed::List(args.accounts.clone())
+    } else {
+        Governed::Home
+    };
+    if let Some(role) = &args.role_name
+        && !is_role_name(role)
+    {
+        bail!("--role-name {role:?} is not an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)");
+    }
+    if governed.is_members() {
+        let members = aws.members("", governed, args.role_name.clone(), "cli");
+        let accounts = members
+            .accounts()
+            .await
+            .context("cannot list the accounts to audit")?;
+        let targets: Vec<Target> = accounts
+            .iter()
+            .flat_map(|a| regions.iter().map(move |r| Target::new(&a.id, r)))
+            .collect();
+        let options = AuditOptions {
+            concurrency: args.concurrency,
+            sessions: args.sessions,
+            account: None,
+        };
+        let results: Vec<(Target, Result<Audit, AccessError>)> = stream::iter(targets)
+            .map(|target| {
+                let (members, policy, options) = (&members, &policy, options.clone());
+                async move {
+                    let result = match members.inventory(&target).await {
+                        Ok(inventory) => {
+                            Ok(Box::pin(audit(&inventory, policy, now, options)).await)
+                        }
+                        Err(e) => Err(e),
+                    };
+                    (target, result)
+                }
+            })
+            .buffer_unordered(args.account_concurrency.max(1))
+            .collect()
+            .await;
+        let mut results = results;
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        for (target, result) in results {
+            let source = format!("appstream:{target}");
+            match result {
+                Ok(mut result) => {
+                    for f in &mut result.evaluation.findings {
+                        f.source.file = source.clone();
+                    }
+                    report
+                        .source_accounts
+                        .insert(source.clone(), target.account.clone());
+                    add_audit(&mut report, &source, result);
+                }
+                Err(e) => report.add_problem(
+                    Location {
+                        file: source,
+                        ..Location::default()
+                    },
+                    format!("{target}: {e} ({})", e.error_type()),
+                ),
+            }
+        }
+        return args.output.emit(report).context("cannot write the report");
+    }
     for region in regions {
         let started = Instant::now();
         if progress {
@@ -88,6 +174,19 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_secs_f64()
             );
         }
+        let source = format!("appstream:{region}");
+        if let Some(account) = result.account_id() {
+            report.source_accounts.insert(source.clone(), account);
+        }
+        add_audit(&mut report, &source, result);
+    }
+    args.output.emit(report).context("cannot write the report")
+}
+
+/// Adds one region's audit to the report; `source` names it in notes and errors.
+fn add_audit(report: &mut Report, source: &str, result: Audit) {
+    {
+        let region = source.trim_start_matches("appstream:");
         report.files += 1;
         report.fleets += result.fleets.len();
         report.stacks += result.stacks.len();
@@ -96,7 +195,7 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         for message in result.notes {
             report.notes.push(Note {
                 location: Location {
-                    file: format!("appstream:{region}"),
+                    file: source.to_owned(),
                     ..Location::default()
                 },
                 message,
@@ -104,12 +203,11 @@ async fn audit_regions(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         }
         for error in result.errors {
             let location = Location {
-                file: format!("appstream:{region}"),
+                file: source.to_owned(),
                 pointer: error.resource.clone(),
                 ..Location::default()
             };
             report.add_problem(location, format!("{region}: {error}"));
         }
     }
-    args.output.emit(report).context("cannot write the report")
 }

@@ -261,6 +261,16 @@ async fn read_images<I: ImageInventory>(inventory: &I, audit: &mut Audit, concur
     }
 }
 
+impl Audit {
+    /// The account read: the one given, else the first resource ARN's.
+    pub fn account_id(&self) -> Option<String> {
+        self.account
+            .as_ref()
+            .and_then(|a| a.account_id.clone())
+            .or_else(|| account_of(self))
+    }
+}
+
 /// The account ID in the first resource ARN read (`arn:aws:appstream:<region>:<account>:...`);
 /// AWS's public images carry none.
 fn account_of(audit: &Audit) -> Option<String> {

@@ -57,6 +57,10 @@ impl Serialize for JsonReport<'_> {
         let mut map = serializer.serialize_map(Some(6))?;
         let findings = report.findings.iter().map(|finding| WithReferences {
             finding,
+            account: report
+                .source_accounts
+                .get(&finding.source.file)
+                .map(String::as_str),
             references: references(finding.rule_id),
         });
         map.serialize_entry("findings", &Seq(findings))?;
@@ -92,6 +96,9 @@ impl Serialize for JsonReport<'_> {
 struct WithReferences<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
+    /// The account an audit read it from (absent offline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
     references: &'static [Reference],
 }
 

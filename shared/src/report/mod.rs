@@ -56,6 +56,9 @@ pub struct Report {
     pub sessions: usize,
     /// The policy's origin (`built-in ...` or its path).
     pub policy: String,
+    /// The account each audited source (`appstream:...`) was read from: JSON findings
+    /// carry it as `account`.
+    pub source_accounts: std::collections::BTreeMap<String, String>,
 }
 
 impl Report {
