@@ -25,9 +25,11 @@
 
 pub mod error;
 pub mod faults;
+pub mod generate;
 pub mod scenario;
 pub mod server;
 pub mod sim;
+pub mod sts;
 pub mod tagging;
 pub mod time;
 pub mod wire;
@@ -43,7 +45,7 @@ use tokio::task::JoinHandle;
 pub use error::{Error, SimError};
 pub use faults::FaultRule;
 pub use scenario::Scenario;
-pub use sim::{CallRecord, Protocol, Sim};
+pub use sim::{CallRecord, Caller, Protocol, Sim};
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]

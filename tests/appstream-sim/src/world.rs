@@ -152,6 +152,16 @@ impl World {
         Ok(world)
     }
 
+    /// The account this world belongs to.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The region this world is in.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// The account as a scenario document (timestamps as epoch seconds).
     pub fn to_scenario_json(&self, now: f64, page_sizes: &BTreeMap<String, usize>) -> Value {
         json!({
