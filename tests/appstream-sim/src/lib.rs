@@ -13,6 +13,11 @@
 //! State comes from a [`Scenario`] (a JSON document shaped like `describe-*` output);
 //! tests drive it through the `/_sim/` control API or in process through [`Sim`].
 //!
+//! It serves many accounts and regions at once, one world per (account, region), and
+//! picks the world from the request's SigV4 access key and scope region; STS
+//! `AssumeRole` and `GetCallerIdentity` answer on the same port ([`sts`], [`sim`]).
+//! Signatures are not verified.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), appstream_sim::Error> {
 //! use appstream_sim::{Scenario, SimConfig, Simulator};

@@ -38,6 +38,43 @@
 //!   may also carry its own `Tags` map, which is moved to the tag store.
 //! - Image builders use the fleet timings: `PENDING` lasts `FleetStartSeconds`,
 //!   `STOPPING` lasts `FleetStopSeconds`.
+//!
+//! ## Many accounts and regions
+//!
+//! The top level is the *home* world: the default account (`AccountId`) in `Region`.
+//! `Accounts` adds other accounts, other regions of the default account, and roles:
+//!
+//! ```json
+//! {
+//!   "Now": "2026-11-30T08:00:00Z",
+//!   "Fleets": [ ... ],
+//!   "Accounts": {
+//!     "111111111111": {
+//!       "Roles": [ {"RoleName": "StreamwardenAudit", "Deny": ["DescribeImages"]} ],
+//!       "Regions": {
+//!         "eu-west-1": { "Fleets": [ ... ], "Stacks": [ ... ], "Tags": { ... } },
+//!         "ap-east-1": { "Enabled": false }
+//!       }
+//!     },
+//!     "222222222222": { "Regions": { "us-east-1": { } } }
+//!   }
+//! }
+//! ```
+//!
+//! - A region's body is a scenario body (every key above but `Now`, `PageSizes`,
+//!   `Region`, `AccountId` and `Accounts`, which belong to the top level); its ARNs carry
+//!   the entry's account and region. The default account's home region stays at the top
+//!   level.
+//! - `"Enabled": false` is an opt-in region not enabled: every call answers
+//!   `UnrecognizedClientException` (403).
+//! - `Roles` may be assumed by anyone through STS `AssumeRole`; a call made with the
+//!   role's credentials to an operation in `Deny` (`*`: all of them; `GetResources` for
+//!   the tagging API) answers `AccessDeniedException` (400). AssumeRole of a role not
+//!   declared answers `AccessDenied` (403).
+//! - An account with no world in a region answers there as an empty account (its world
+//!   is created on first use, so calls can seed it); the default account answers from
+//!   the home world in every region it has no world of its own for.
+//! - The clock, page sizes and fault rules are shared by every world.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -547,5 +584,40 @@ mod tests {
         assert_eq!(s.timings.fleet_stop_seconds, 30.0);
         assert!(s.expire_sessions);
         assert_eq!(s.tags[0].0, "f");
+    }
+
+    #[test]
+    fn reads_accounts() {
+        let s = Scenario::from_json(json!({
+            "Accounts": {
+                "111111111111": {
+                    "Roles": [{"RoleName": "Audit", "Deny": ["DescribeImages"]}],
+                    "Regions": {
+                        "eu-west-1": {"Fleets": [{"Name": "f"}]},
+                        "ap-east-1": {"Enabled": false}
+                    }
+                }
+            }
+        }))
+        .unwrap();
+        let a = &s.accounts[0];
+        assert_eq!(a.roles[0].deny, ["DescribeImages"]);
+        assert_eq!(a.regions[1], ("ap-east-1".to_owned(), RegionSpec::Disabled));
+        let RegionSpec::Enabled(world) = &a.regions[0].1 else {
+            panic!("eu-west-1 is enabled");
+        };
+        assert_eq!(
+            (world.account_id.as_str(), world.region.as_str()),
+            ("111111111111", "eu-west-1")
+        );
+        for doc in [
+            json!({"Accounts": {"12345": {}}}),
+            json!({"Accounts": {"111111111111": {"Roles": [{"Deny": []}]}}}),
+            json!({"Accounts": {"111111111111": {"Regions": {"eu-west-1": {"Now": 0}}}}}),
+            json!({"Accounts": {"123456789012": {"Regions": {"us-east-1": {}}}}}),
+            json!({"Accounts": {"111111111111": {"Regions": {"eu-west-1": {"Enabled": "no"}}}}}),
+        ] {
+            assert!(Scenario::from_json(doc.clone()).is_err(), "{doc}");
+        }
     }
 }
