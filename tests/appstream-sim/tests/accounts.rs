@@ -104,10 +104,39 @@ async fn each_account_sees_only_its_own_world() {
         format!("arn:aws:appstream:eu-west-1:{A}:fleet/a-fleet")
     );
 
-    // B creates a stack: B sees it, A does not.
+    // B creates a stack and a fleet: B sees them, A does not.
     b.create_stack().name("b-new").send().await.unwrap();
     assert_eq!(stack_names(&b).await, ["b-new"]);
     assert_eq!(stack_names(&a).await, ["a-stack"]);
+    let created = b
+        .create_fleet()
+        .name("b-created")
+        .instance_type("stream.standard.small")
+        .compute_capacity(
+            aws_sdk_appstream::types::ComputeCapacity::builder()
+                .desired_instances(2)
+                .build(),
+        )
+        .tags("Team", "b")
+        .send()
+        .await
+        .unwrap();
+    let created = created.fleet().unwrap();
+    assert_eq!(
+        created.arn(),
+        Some(format!("arn:aws:appstream:eu-west-1:{B}:fleet/b-created").as_str())
+    );
+    assert_eq!(created.state().map(|s| s.as_str()), Some("STOPPED"));
+    assert_eq!(fleet_names(&b).await, ["b-fleet", "b-created"]);
+    assert_eq!(fleet_names(&a).await, ["a-fleet"]);
+    let err = b
+        .create_fleet()
+        .name("b-created")
+        .instance_type("stream.standard.small")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ResourceAlreadyExistsException"));
 
     // B can neither tag, describe nor start A's fleet.
     let err = b
