@@ -604,6 +604,39 @@ impl Sim {
         Value::Object(out)
     }
 
+    /// Runs `f` on the world of `account` in `region` with the simulated time (the world
+    /// is created when the account has none there), e.g. to add a fleet or a session to a
+    /// member account the way the `/_sim/fleets` endpoints do for the home world:
+    /// `sim.with_world(A, "eu-west-1", |w, _| w.insert_resource(Kind::Fleet, fleet))`.
+    /// A region marked `"Enabled": false` is refused.
+    pub fn with_world<T>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut World, f64) -> T,
+    ) -> Result<T, SimError> {
+        let (mut engine, now) = self.ticked();
+        let caller = Caller {
+            account: account.to_owned(),
+            region: Some(region.to_owned()),
+            role: None,
+        };
+        let home_account = engine.world.account_id() == account;
+        let key = engine.target(&caller)?;
+        if key.is_none() && home_account && engine.world.region() != region {
+            return Err(SimError::new(
+                404,
+                "NotFound",
+                format!(
+                    "the default account has no world of its own in {region}: declare it in Accounts"
+                ),
+            ));
+        }
+        let world = engine.world_at(key.as_ref());
+        world.tick(now);
+        Ok(f(world, now))
+    }
+
     /// Counts of one world (`None`: the account has no world there).
     pub fn world_counts(&self, account: &str, region: &str) -> Option<Value> {
         let (mut engine, now) = self.ticked();

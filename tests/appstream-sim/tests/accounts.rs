@@ -7,6 +7,7 @@
 
 mod common;
 
+use appstream_sim::world::Kind;
 use appstream_sim::{FaultRule, SimConfig, SimHandle};
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -360,6 +361,30 @@ async fn get_caller_identity_of_static_keys() {
             Some(format!("arn:aws:iam::{account}:root").as_str())
         );
     }
+}
+
+#[tokio::test]
+async fn tests_change_a_member_world_in_process() {
+    let sim = common::start(organisation(), SimConfig::default()).await;
+    let fleet = json!({"Name": "added", "State": "RUNNING"});
+    let added = sim
+        .sim()
+        .with_world(A, "eu-west-1", |w, _| {
+            w.insert_resource(Kind::Fleet, fleet.as_object().unwrap().clone())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        added["Arn"],
+        format!("arn:aws:appstream:eu-west-1:{A}:fleet/added")
+    );
+    let a = appstream(&sim, A, "eu-west-1");
+    assert_eq!(fleet_names(&a).await, ["a-fleet", "added"]);
+    assert_eq!(
+        fleet_names(&appstream(&sim, B, "eu-west-1")).await,
+        ["b-fleet"]
+    );
+    assert!(sim.sim().with_world(A, "ap-east-1", |_, _| ()).is_err());
 }
 
 #[tokio::test]
