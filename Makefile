@@ -32,7 +32,7 @@ lint: ## cargo fmt --check and clippy -D warnings on the whole workspace.
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-lint-template: bootstrap ## sam validate --lint and cfn-lint on template.yaml.
+lint-template: bootstrap ## sam validate --lint and cfn-lint on template.yaml and member.yaml.
 	scripts/lint-template.sh
 
 bootstrap: ## Python venv with moto server, cargo-lambda, cfn-lint and sam (idempotent).

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use streamwarden::aws::Aws;
 use streamwarden::digest::{build, controls, render};
 use streamwarden::policy::frameworks::Framework;
+use streamwarden::store::Target;
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -27,8 +28,10 @@ pub struct ReportArgs {
     /// The Streamwarden table (the stack's TableName output).
     #[arg(long, env = "STREAMWARDEN_TABLE")]
     table: String,
-    /// Account ID shown in the report; default: read from the table's ARN.
-    #[arg(long)]
+    /// The account whose findings and sessions are reported (default: the table's own,
+    /// read from its ARN). An organisation deployment's table holds every governed
+    /// account: name one.
+    #[arg(long, value_parser = crate::sessions::parse_account)]
     account: Option<String>,
     /// Open findings grouped by the controls of a framework (cis, nist-800-53,
     /// iso-27001), with the controls that have no finding and those no rule checks;
@@ -117,7 +120,8 @@ async fn report(args: &ReportArgs) -> anyhow::Result<String> {
     if args.framework.is_some() && matches!(args.format, Format::Html) {
         bail!("--framework prints text or json, not html");
     }
-    let digest = build(&store, &account, &regions, since, until, now)
+    let targets: Vec<Target> = regions.iter().map(|r| Target::new(&account, r)).collect();
+    let digest = build(&store, &account, &targets, since, until, now)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read table {} in {e}", args.table))?;
     if let Some(framework) = args.framework {

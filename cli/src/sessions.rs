@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::process::ExitCode;
 use streamwarden::aws::Aws;
 use streamwarden::store::sessions::SessionRecord;
-use streamwarden::store::{SessionQuery, SessionStore, SessionsOf};
+use streamwarden::store::{SessionQuery, SessionStore, SessionsOf, Target};
 use streamwarden::terminal::escape;
 
 #[derive(Args)]
@@ -41,6 +41,20 @@ pub struct SessionsArgs {
     /// configuration. The table is read in the AWS configuration's region.
     #[arg(long)]
     region: Option<String>,
+    /// The fleet's account for --fleet and --instance (default: the table's account);
+    /// with --user, only this account's sessions (default: every account's).
+    #[arg(long, value_parser = parse_account)]
+    account: Option<String>,
+}
+
+/// A 12-digit AWS account ID.
+pub fn parse_account(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if streamwarden::org::is_account_id(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not an AWS account ID (12 digits)"))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,19 +97,29 @@ async fn list(args: &SessionsArgs) -> anyhow::Result<String> {
             }
         }
     };
+    let store = aws.store(&args.table);
+    let target = async || -> anyhow::Result<Target> {
+        let account = match &args.account {
+            Some(account) => account.clone(),
+            None => store
+                .account()
+                .await
+                .with_context(|| format!("reading the account of table {}", args.table))?,
+        };
+        Ok(Target::new(&account, &region()?))
+    };
     let of = match (&args.user, &args.fleet, &args.instance) {
         (Some(user), _, _) => SessionsOf::User(user.clone()),
         (_, Some(fleet), _) => SessionsOf::Fleet {
-            region: region()?,
+            target: target().await?,
             fleet: fleet.clone(),
         },
         (_, _, Some(instance)) => SessionsOf::Instance {
-            region: region()?,
+            target: target().await?,
             instance: instance.clone(),
         },
         _ => bail!("pass --user, --fleet or --instance"),
     };
-    let store = aws.store(&args.table);
     let query = SessionQuery {
         of,
         since: args.since,
@@ -105,16 +129,19 @@ async fn list(args: &SessionsArgs) -> anyhow::Result<String> {
         .sessions(&query)
         .await
         .with_context(|| format!("reading sessions from table {}", args.table))?;
+    if let (SessionsOf::User(_), Some(account)) = (&query.of, &args.account) {
+        records.retain(|r| &r.account == account);
+    }
     // An open session was seen by every run that read its fleet since its last change:
     // the recorder's bookkeeping says when that was.
-    let regions: std::collections::BTreeSet<String> = records
+    let targets: std::collections::BTreeSet<Target> = records
         .iter()
         .filter(|r| r.is_open())
-        .map(|r| r.region.clone())
+        .map(SessionRecord::target)
         .collect();
-    for region in regions {
+    for target in targets {
         let Some(state) = store
-            .recorder_state(&region)
+            .recorder_state(&target)
             .await
             .with_context(|| format!("reading the recorder state from table {}", args.table))?
         else {
@@ -122,7 +149,7 @@ async fn list(args: &SessionsArgs) -> anyhow::Result<String> {
         };
         for r in records
             .iter_mut()
-            .filter(|r| r.is_open() && r.region == region)
+            .filter(|r| r.is_open() && r.target() == target)
         {
             if state.fleets.contains(&r.fleet) {
                 r.last_seen = r.last_seen.max(state.fleet_read_at(&r.fleet));
@@ -159,9 +186,10 @@ fn time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
-const CSV_COLUMNS: [&str; 16] = [
+const CSV_COLUMNS: [&str; 17] = [
     "session_id",
     "user_id",
+    "account",
     "region",
     "fleet",
     "stack",
@@ -209,6 +237,7 @@ fn csv(records: &[SessionRecord]) -> String {
         let row = [
             r.session_id.clone(),
             r.user_id.clone(),
+            r.account.clone(),
             r.region.clone(),
             r.fleet.clone(),
             r.stack.clone(),
@@ -242,8 +271,8 @@ fn short(t: DateTime<Utc>) -> String {
 fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
     let what = match &query.of {
         SessionsOf::User(u) => format!("user {u}"),
-        SessionsOf::Fleet { region, fleet } => format!("fleet {fleet} ({region})"),
-        SessionsOf::Instance { region, instance } => format!("instance {instance} ({region})"),
+        SessionsOf::Fleet { target, fleet } => format!("fleet {fleet} ({target})"),
+        SessionsOf::Instance { target, instance } => format!("instance {instance} ({target})"),
     };
     let range = match (query.since, query.until) {
         (None, None) => String::new(),

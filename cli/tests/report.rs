@@ -13,11 +13,16 @@ use streamwarden::model::Session;
 use streamwarden::services::session_recorder::observe;
 use streamwarden::store::sessions::{RecorderState, SessionItem};
 use streamwarden::store::{
-    Commit, FindingStore, ResourceKey, ResourceState, SessionStore, StoredFinding,
+    Commit, FindingStore, ResourceKey, ResourceState, SessionStore, StoredFinding, Target,
 };
 use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 
 fn at(d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
@@ -25,7 +30,7 @@ fn at(d: u32, h: u32) -> DateTime<Utc> {
 
 async fn seed(stack: &LocalStack) {
     let store = DynamoStore::new(stack.dynamodb(), stack.table());
-    let key = ResourceKey::new(REGION, ResourceType::Fleet, "kiosk");
+    let key = ResourceKey::new(&target(), ResourceType::Fleet, "kiosk");
     let finding = StoredFinding {
         severity: Severity::Critical,
         title: "Fleet allows default internet access".into(),
@@ -59,7 +64,7 @@ async fn seed(stack: &LocalStack) {
         source: Default::default(),
     };
     let seen = observe(
-        REGION,
+        &target(),
         "kiosk",
         &[session],
         vec![],
@@ -78,7 +83,7 @@ async fn seed(stack: &LocalStack) {
         )
         .await
         .unwrap();
-    let mut recorder = RecorderState::new(REGION, at(27, 6));
+    let mut recorder = RecorderState::new(&target(), at(27, 6));
     recorder.fleets = ["kiosk".to_owned()].into();
     assert!(
         store

@@ -10,11 +10,16 @@ use std::process::Output;
 use streamwarden::aws::DynamoStore;
 use streamwarden::model::Session;
 use streamwarden::services::session_recorder::observe;
-use streamwarden::store::SessionStore;
 use streamwarden::store::sessions::{RecorderState, SessionItem};
+use streamwarden::store::{SessionStore, Target};
 use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, h, m, 0).unwrap()
@@ -46,7 +51,7 @@ async fn seed(stack: &LocalStack) {
     let bob = session("s-bob", "bob@example.com", "desk", "API", at(7, 59));
     let carol = session("s-carol", "carol@example.com", "lab", "USERPOOL", at(7, 50));
     for (fleet, seen) in [("desk", vec![alice.clone(), bob]), ("lab", vec![carol])] {
-        let first = observe(REGION, fleet, &seen, vec![], true, None, at(8, 0), keep);
+        let first = observe(&target(), fleet, &seen, vec![], true, None, at(8, 0), keep);
         store
             .write(
                 &first
@@ -58,9 +63,9 @@ async fn seed(stack: &LocalStack) {
             .await
             .unwrap();
     }
-    let open = store.open_sessions(REGION, "desk").await.unwrap();
+    let open = store.open_sessions(&target(), "desk").await.unwrap();
     let second = observe(
-        REGION,
+        &target(),
         "desk",
         &[alice],
         open,
@@ -80,7 +85,7 @@ async fn seed(stack: &LocalStack) {
         .await
         .unwrap();
     // A third run at 08:10 saw the same: it wrote only its bookkeeping.
-    let mut state = RecorderState::new(REGION, at(8, 10));
+    let mut state = RecorderState::new(&target(), at(8, 10));
     state.fleets = ["desk".to_owned(), "lab".to_owned()].into();
     assert!(store.save_recorder_state(&state).await.unwrap().is_some());
 }

@@ -2,6 +2,7 @@
 //! invalid settings fail the cold start with a message naming the variable.
 
 use crate::error::PolicyError;
+use crate::org::{Governed, OrgError, is_role_name};
 use crate::policy::Policy;
 
 /// Settings shared by the functions.
@@ -23,6 +24,20 @@ pub struct Config {
     /// `STREAMWARDEN_SECURITY_HUB`: `true` exports every finding change to Security Hub
     /// (the template's SecurityHubExport parameter sets it); default `false`.
     pub security_hub: bool,
+    /// `STREAMWARDEN_ACCOUNTS` (a comma list of account IDs, or `organization`) and
+    /// `STREAMWARDEN_ORGANIZATIONAL_UNITS`: the governed member accounts; unset, the
+    /// deployment's own account (today's single-account behaviour).
+    pub accounts: Governed,
+    /// `STREAMWARDEN_MEMBER_ROLE`: the role name assumed in each member account
+    /// (`arn:aws:iam::<account>:role/<name>`); required with `STREAMWARDEN_ACCOUNTS`.
+    pub member_role: Option<String>,
+    /// `STREAMWARDEN_SWEEP_QUEUE_URL` / `STREAMWARDEN_POLL_QUEUE_URL`: the fan-out queues a
+    /// scheduled run sends one message per (account, region) to. Unset with members
+    /// governed: the run works through them itself, a few at a time (local runs).
+    pub sweep_queue_url: Option<String>,
+    pub poll_queue_url: Option<String>,
+    /// The deployment's own account, from the topic ARN.
+    pub home_account: String,
 }
 
 /// A setting that is missing or invalid.
@@ -35,6 +50,12 @@ pub enum ConfigError {
         name: &'static str,
         value: String,
         reason: &'static str,
+    },
+    #[error("{variable}: {source}")]
+    Accounts {
+        variable: &'static str,
+        #[source]
+        source: OrgError,
     },
     #[error("{variable}: {source}")]
     Policy {
@@ -136,7 +157,45 @@ impl Config {
                 });
             }
         };
+        let home_account = topic_arn.split(':').nth(4).unwrap_or_default().to_owned();
+        let accounts = Governed::parse(
+            get("STREAMWARDEN_ACCOUNTS").as_deref(),
+            get("STREAMWARDEN_ORGANIZATIONAL_UNITS").as_deref(),
+        )
+        .map_err(|source| ConfigError::Accounts {
+            variable: "STREAMWARDEN_ACCOUNTS",
+            source,
+        })?;
+        let member_role = get("STREAMWARDEN_MEMBER_ROLE");
+        match (&member_role, accounts.is_members()) {
+            (Some(role), _) if !is_role_name(role) => {
+                return Err(ConfigError::Invalid {
+                    name: "STREAMWARDEN_MEMBER_ROLE",
+                    value: role.clone(),
+                    reason: "expected an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)",
+                });
+            }
+            (None, true) => return Err(ConfigError::Missing("STREAMWARDEN_MEMBER_ROLE")),
+            _ => {}
+        }
+        let queue = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match get(name) {
+                Some(url) if !url.starts_with("http") => Err(ConfigError::Invalid {
+                    name,
+                    value: url,
+                    reason: "expected an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)",
+                }),
+                other => Ok(other),
+            }
+        };
+        let sweep_queue_url = queue("STREAMWARDEN_SWEEP_QUEUE_URL")?;
+        let poll_queue_url = queue("STREAMWARDEN_POLL_QUEUE_URL")?;
         Ok(Config {
+            accounts,
+            member_role,
+            sweep_queue_url,
+            poll_queue_url,
+            home_account,
             security_hub,
             table,
             topic_arn,
@@ -176,6 +235,33 @@ mod tests {
         assert_eq!(c.retention_days, 400);
         assert!(!c.security_hub);
         assert_eq!(c.policy.origin, Policy::builtin().origin);
+        assert_eq!(c.accounts, Governed::Home);
+        assert_eq!(c.home_account, "123456789012");
+        assert_eq!((c.member_role, c.sweep_queue_url), (None, None));
+    }
+
+    #[test]
+    fn member_accounts_need_a_role_name() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("STREAMWARDEN_ACCOUNTS", "111111111111,222222222222"));
+        let e = Config::from_lookup(lookup(&pairs)).unwrap_err().to_string();
+        assert!(e.contains("STREAMWARDEN_MEMBER_ROLE"), "{e}");
+        pairs.push(("STREAMWARDEN_MEMBER_ROLE", "StreamwardenAudit"));
+        pairs.push((
+            "STREAMWARDEN_SWEEP_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/sweep",
+        ));
+        let c = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert!(matches!(&c.accounts, Governed::List(a) if a.len() == 2));
+        assert_eq!(c.member_role.as_deref(), Some("StreamwardenAudit"));
+        assert!(c.sweep_queue_url.is_some() && c.poll_queue_url.is_none());
+
+        let mut org = BASE.to_vec();
+        org.push(("STREAMWARDEN_ACCOUNTS", "organization"));
+        org.push(("STREAMWARDEN_ORGANIZATIONAL_UNITS", "ou-ab12-cd34ef56"));
+        org.push(("STREAMWARDEN_MEMBER_ROLE", "R"));
+        let c = Config::from_lookup(lookup(&org)).unwrap();
+        assert!(matches!(c.accounts, Governed::Organization { .. }));
     }
 
     #[test]
@@ -200,6 +286,9 @@ mod tests {
             ("STREAMWARDEN_RETENTION_DAYS", "0"),
             ("STREAMWARDEN_REGIONS", "EU West"),
             ("STREAMWARDEN_POLICY", "/no/such/policy.toml"),
+            ("STREAMWARDEN_ACCOUNTS", "12345"),
+            ("STREAMWARDEN_MEMBER_ROLE", "a/b"),
+            ("STREAMWARDEN_SWEEP_QUEUE_URL", "sweep"),
         ] {
             let mut pairs: Vec<(&str, &str)> =
                 BASE.iter().copied().filter(|(k, _)| *k != name).collect();

@@ -113,6 +113,43 @@ fn malformed(reason: impl Into<String>) -> EventError {
 }
 
 /// Reads an EventBridge event.
+/// One SQS record of a batch (the organisation fan-out queue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedUnit {
+    pub message_id: String,
+    pub body: String,
+}
+
+/// The records of an SQS batch, when the payload is one (`Records` whose
+/// `eventSource` is `aws:sqs`); `None` for any other event.
+pub fn queue_records(value: &Value) -> Option<Vec<QueuedUnit>> {
+    let records = value.get("Records")?.as_array()?;
+    if records.is_empty()
+        || !records
+            .iter()
+            .all(|r| r.get("eventSource").and_then(Value::as_str) == Some("aws:sqs"))
+    {
+        return None;
+    }
+    Some(
+        records
+            .iter()
+            .map(|r| QueuedUnit {
+                message_id: r
+                    .get("messageId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                body: r
+                    .get("body")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+            .collect(),
+    )
+}
+
 pub fn parse_event(value: Value) -> Result<AuditorEvent, EventError> {
     let event: EventBridgeEvent<Value> = serde_json::from_value(value)
         .map_err(|e| malformed(format!("not an EventBridge event: {e}")))?;

@@ -18,7 +18,9 @@
 //! - [`digest`]: the daily digest, how it is built from the stores, and its renderers;
 //! - [`markup`]: the escaping and wording the alert and digest renderers share (plain
 //!   text, Slack mrkdwn, HTML);
-//! - [`events`]: the Lambda events (EventBridge CloudTrail calls, schedules) decoded.
+//! - [`events`]: the Lambda events (EventBridge CloudTrail calls, schedules) decoded;
+//! - [`org`]: the accounts a deployment governs, and the (account, region) unit of an
+//!   organisation sweep with its fan-out message.
 //!
 //! Ports and what runs on them:
 //! - [`inventory`]: the port to a region's AppStream resources, and reads built on it;
@@ -47,6 +49,7 @@ pub mod inputs;
 pub mod inventory;
 pub mod markup;
 pub mod model;
+pub mod org;
 pub mod policy;
 pub mod region_audit;
 pub mod report;

@@ -136,6 +136,7 @@ fn digest() -> Digest {
         since: since(),
         until: until(),
         regions: vec![RegionDigest {
+            account: "123456789012".to_owned(),
             region: "eu-west-1".to_owned(),
             open,
             open_by_severity,

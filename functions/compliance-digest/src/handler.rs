@@ -3,10 +3,14 @@
 use chrono::{Duration, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use streamwarden::alert::{AlertPublisher, PublishError};
+use streamwarden::aws::MemberAccess;
 use streamwarden::digest::render::message;
 use streamwarden::digest::{DigestError, DigestSource, build};
 use streamwarden::events::{AuditorEvent, EventError, parse_event};
+use streamwarden::org::Members;
+use streamwarden::store::Target;
 
 /// The period a digest covers: the day before the scheduled time.
 pub const PERIOD: Duration = Duration::hours(24);
@@ -15,6 +19,43 @@ pub struct DigestFunction<S, P> {
     pub store: S,
     pub publisher: P,
     pub regions: Vec<String>,
+    /// The governed accounts, when members are (`STREAMWARDEN_ACCOUNTS`): one
+    /// organisation digest then.
+    pub members: Option<MemberAccess>,
+}
+
+impl<S: DigestSource, P> DigestFunction<S, P> {
+    /// The (account, region) sections: the deployment's own account, or every governed
+    /// account; then any account the table still holds open findings of that is no
+    /// longer governed (reported as not audited, its findings kept).
+    async fn targets(&self, account: &str) -> (Vec<Target>, BTreeSet<String>) {
+        let mut accounts: Vec<String> = match &self.members {
+            None => vec![account.to_owned()],
+            Some(members) => match members.accounts().await {
+                Ok(found) => found.into_iter().map(|a| a.id).collect(),
+                Err(e) => {
+                    tracing::error!(error_type = e.error_type(), error = %e, "governed accounts unavailable: the digest covers the accounts the table holds");
+                    Vec::new()
+                }
+            },
+        };
+        let mut ungoverned = BTreeSet::new();
+        if self.members.is_some()
+            && let Ok(states) = self.store.noncompliant(None).await
+        {
+            for state in states {
+                if !accounts.contains(&state.account) && !state.account.is_empty() {
+                    ungoverned.insert(state.account.clone());
+                }
+            }
+            accounts.extend(ungoverned.iter().cloned());
+        }
+        let targets = accounts
+            .iter()
+            .flat_map(|a| self.regions.iter().map(move |r| Target::new(a, r)))
+            .collect();
+        (targets, ungoverned)
+    }
 }
 
 /// An invocation that failed; `errorType` is stable for alarms and dead-letter triage.
@@ -56,15 +97,28 @@ pub async fn handle<S: DigestSource, P: AlertPublisher + Sync>(
         AuditorEvent::Schedule { account, time, .. } => (account, time),
         AuditorEvent::ApiCall(call) => return Err(HandlerError::Unsupported(call.event_name)),
     };
-    let digest = build(
+    let (targets, ungoverned) = function.targets(&account).await;
+    let mut digest = build(
         &function.store,
         &account,
-        &function.regions,
+        &targets,
         time - PERIOD,
         time,
         Utc::now(),
     )
     .await?;
+    for section in &mut digest.regions {
+        if ungoverned.contains(&section.account) {
+            tracing::warn!(account = %section.account, error_type = "AccountNotAudited", "account no longer governed: not audited, findings kept open");
+            section.errors.insert(
+                0,
+                format!(
+                    "account {} is no longer governed: not audited; its findings stay open until it is governed again",
+                    section.account
+                ),
+            );
+        }
+    }
     let alert = message(&digest);
     function.publisher.publish(&alert).await?;
     let errors: Vec<&String> = digest.regions.iter().flat_map(|r| &r.errors).collect();

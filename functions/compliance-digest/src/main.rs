@@ -15,7 +15,15 @@ async fn main() -> Result<(), Error> {
     let digest = handler::DigestFunction {
         store: aws.store(&config.table),
         publisher: aws.publisher(&config.topic_arn),
-        regions: config.regions,
+        regions: config.regions.clone(),
+        members: config.accounts.is_members().then(|| {
+            aws.members(
+                &config.home_account,
+                config.accounts.clone(),
+                config.member_role.clone(),
+                "compliance-digest",
+            )
+        }),
     };
     run(service_fn(|event| handler::handle(&digest, event))).await
 }

@@ -16,11 +16,16 @@ use streamwarden::services::session_recorder::{observe, snapshot};
 use streamwarden::store::sessions::{CapacitySnapshot, RecorderState, SessionItem};
 use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, SessionStore, StoredFinding,
-    TriggerRecord,
+    Target, TriggerRecord,
 };
 use streamwarden_harness::LocalStack;
 
 const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 
 fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap()
@@ -79,11 +84,14 @@ async fn record(store: &DynamoStore, runs: &[(DateTime<Utc>, Vec<Session>)]) {
                 .filter(|s| s.fleet_name == f.name)
                 .cloned()
                 .collect();
-            let open = store.open_sessions(REGION, &f.name).await.unwrap();
-            let observed = observe(REGION, &f.name, &mine, open, true, previous, *time, keep);
-            let last = store.latest_snapshot(REGION, &f.name, None).await.unwrap();
+            let open = store.open_sessions(&target(), &f.name).await.unwrap();
+            let observed = observe(&target(), &f.name, &mine, open, true, previous, *time, keep);
+            let last = store
+                .latest_snapshot(&target(), &f.name, None)
+                .await
+                .unwrap();
             let (snap, write): (CapacitySnapshot, bool) =
-                snapshot(REGION, f, &observed.open, last.as_ref(), *time, keep);
+                snapshot(&target(), f, &observed.open, last.as_ref(), *time, keep);
             let mut items: Vec<SessionItem> = observed
                 .writes
                 .into_iter()
@@ -94,7 +102,7 @@ async fn record(store: &DynamoStore, runs: &[(DateTime<Utc>, Vec<Session>)]) {
             }
             store.write(&items).await.unwrap();
         }
-        let mut state = RecorderState::new(REGION, *time);
+        let mut state = RecorderState::new(&target(), *time);
         state.fleets = fleets.iter().map(|f| f.name.clone()).collect();
         store.save_recorder_state(&state).await.unwrap();
         previous = Some(*time);
@@ -122,7 +130,7 @@ async fn finding(
     opened: DateTime<Utc>,
     open: bool,
 ) {
-    let key = ResourceKey::new(REGION, kind, name);
+    let key = ResourceKey::new(&target(), kind, name);
     let stored = StoredFinding {
         severity,
         title: format!("{rule} title"),
@@ -152,7 +160,7 @@ async fn finding(
         gsi2_pk: None,
         gsi2_sk: None,
     };
-    history.index_by_day(REGION);
+    history.index_by_day(&target());
     assert_eq!(
         store.commit(&state, version, &[history]).await.unwrap(),
         Commit::Written
@@ -240,16 +248,9 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
     )
     .await;
 
-    let digest = build(
-        &store,
-        "123456789012",
-        &[REGION.to_owned()],
-        since,
-        until,
-        until,
-    )
-    .await
-    .expect("every region's open findings are readable");
+    let digest = build(&store, "123456789012", &[target()], since, until, until)
+        .await
+        .expect("every region's open findings are readable");
     let region = &digest.regions[0];
     assert!(region.errors.is_empty(), "{:?}", region.errors);
 

@@ -1,12 +1,16 @@
 //! fleet-auditor: audits AppStream fleets and stacks when CloudTrail reports a change
-//! and on a schedule; keeps compliance state in DynamoDB and alerts through SNS.
+//! and on a schedule; keeps compliance state in DynamoDB and alerts through SNS. With
+//! member accounts governed (`STREAMWARDEN_ACCOUNTS`), its schedule fans out one SQS
+//! message per (account, region), which it consumes one per invocation.
 
 mod handler;
 
+use handler::Deployment;
 use lambda_runtime::{Error, run, service_fn, tracing};
 use std::sync::Arc;
 use streamwarden::aws::Aws;
 use streamwarden::config::Config;
+use streamwarden::services::fan_out::Org;
 use streamwarden::services::fleet_auditor::FleetAuditor;
 
 #[tokio::main]
@@ -24,5 +28,25 @@ async fn main() -> Result<(), Error> {
     if config.security_hub {
         auditor = auditor.with_exporter(Arc::new(aws.security_hub()));
     }
-    run(service_fn(|event| handler::handle(&auditor, event))).await
+    let org = config.accounts.is_members().then(|| Org {
+        members: aws.members(
+            &config.home_account,
+            config.accounts.clone(),
+            config.member_role.clone(),
+            "fleet-auditor",
+        ),
+        queue: config.sweep_queue_url.as_deref().map(|url| aws.queue(url)),
+        regions: config.regions.clone(),
+    });
+    if org.is_some() {
+        auditor = auditor.governing_members();
+    }
+    let deployment = Deployment {
+        home_account: config.home_account.clone(),
+        org,
+    };
+    run(service_fn(|event| {
+        handler::handle(&auditor, &deployment, event)
+    }))
+    .await
 }

@@ -15,12 +15,18 @@ use streamwarden::finding::ResourceType;
 use streamwarden::finding::Severity;
 use streamwarden::services::fleet_auditor::{AuditorError, FleetAuditor};
 use streamwarden::store::{
-    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
+    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, Target,
+    TriggerRecord,
 };
 use streamwarden_harness::appstream_sim::FaultRule;
 use streamwarden_harness::{Inbox, LocalStack, StackOptions, TOPIC, sample_scenario};
 
 const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 
 type Auditor = FleetAuditor<AppStreamInventory, DynamoStore, SnsPublisher>;
 
@@ -93,7 +99,10 @@ fn now() -> chrono::DateTime<Utc> {
 async fn history_len(stack: &Stack, name: &str) -> usize {
     stack
         .store()
-        .history(&ResourceKey::new(REGION, ResourceType::Fleet, name), None)
+        .history(
+            &ResourceKey::new(&target(), ResourceType::Fleet, name),
+            None,
+        )
         .await
         .unwrap()
         .len()
@@ -102,7 +111,7 @@ async fn history_len(stack: &Stack, name: &str) -> usize {
 async fn version(stack: &Stack, name: &str) -> Option<u64> {
     stack
         .store()
-        .state(&ResourceKey::new(REGION, ResourceType::Fleet, name))
+        .state(&ResourceKey::new(&target(), ResourceType::Fleet, name))
         .await
         .unwrap()
         .map(|s| s.version)
@@ -266,7 +275,7 @@ async fn throttled_appstream_calls_are_retried() {
 async fn a_commit_on_a_stale_version_is_a_conflict_not_a_duplicate() {
     let stack = start(json!({"Fleets": []})).await;
     let store = stack.store();
-    let key = ResourceKey::new(REGION, ResourceType::Fleet, "kiosk");
+    let key = ResourceKey::new(&target(), ResourceType::Fleet, "kiosk");
     let trigger = TriggerRecord {
         kind: "schedule".into(),
         id: "sweep-1".into(),
@@ -353,7 +362,7 @@ async fn an_alert_that_could_not_be_published_is_sent_by_the_next_invocation() {
     assert_eq!(error.error_type(), "PublishError", "{error}");
     let store = stack.store();
     let state = store
-        .state(&ResourceKey::new(REGION, ResourceType::Fleet, "kiosk"))
+        .state(&ResourceKey::new(&target(), ResourceType::Fleet, "kiosk"))
         .await
         .unwrap()
         .unwrap();
@@ -379,7 +388,7 @@ async fn an_alert_that_could_not_be_published_is_sent_by_the_next_invocation() {
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].attributes["rule_ids"], "FLEET-INTERNET-ACCESS");
     let state = store
-        .state(&ResourceKey::new(REGION, ResourceType::Fleet, "kiosk"))
+        .state(&ResourceKey::new(&target(), ResourceType::Fleet, "kiosk"))
         .await
         .unwrap()
         .unwrap();

@@ -14,7 +14,7 @@ use streamwarden::aws::{AppStreamInventory, Aws, DynamoStore, SnsPublisher};
 use streamwarden::events::parse_event;
 use streamwarden::finding::ResourceType;
 use streamwarden::services::fleet_auditor::FleetAuditor;
-use streamwarden::store::{FindingStore, ResourceKey};
+use streamwarden::store::{FindingStore, ResourceKey, Target};
 use streamwarden_harness::ddb_proxy::ANY_OPERATION;
 use streamwarden_harness::{DynamoProxy, LocalStack, StackOptions};
 
@@ -103,7 +103,11 @@ fn status(f: &AwsSecurityFinding) -> (String, String) {
 
 async fn pending_export(local: &LocalStack) -> usize {
     DynamoStore::new(local.dynamodb(), local.table())
-        .state(&ResourceKey::new(REGION, ResourceType::Fleet, "kiosk"))
+        .state(&ResourceKey::new(
+            &Target::new(ACCOUNT, REGION),
+            ResourceType::Fleet,
+            "kiosk",
+        ))
         .await
         .unwrap()
         .and_then(|s| s.export)

@@ -12,13 +12,17 @@ use streamwarden::events::parse_event;
 use streamwarden::finding::{ResourceType, Severity};
 use streamwarden::services::fleet_auditor::{AuditorError, FleetAuditor};
 use streamwarden::store::{
-    FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, TriggerRecord,
+    FindingStore, HistoryRecord, ResourceKey, ResourceState, StoredFinding, Target, TriggerRecord,
 };
 use streamwarden_harness::appstream_sim::{CallRecord, FaultRule, SimConfig};
 use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "eu-west-1";
 const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 const BASE: &str = "arn:aws:appstream:eu-west-1::image/AppStream-WinServer2022-09-01-2026";
 
 type Auditor = FleetAuditor<AppStreamInventory, DynamoStore, SnsPublisher>;
@@ -269,7 +273,7 @@ async fn a_failing_builder_read_leaves_fleet_and_builder_findings_intact() {
     let (local, auditor) = start(scenario, SimConfig::default()).await;
     let store = DynamoStore::new(local.dynamodb(), local.table());
     // A builder an earlier sweep flagged, since deleted.
-    let ghost = ResourceKey::new(REGION, ResourceType::ImageBuilder, "ghost");
+    let ghost = ResourceKey::new(&target(), ResourceType::ImageBuilder, "ghost");
     seed(&store, &ghost, "BUILDER-INTERNET-ACCESS").await;
     local
         .sim()
@@ -420,8 +424,8 @@ async fn cloudtrail_calls_of_every_family_are_audited_and_deletes_resolve() {
     assert!(!open_keys(&store).await.contains(&account));
 
     // Deleting a builder or an image resolves what was open on it.
-    let builder_key = ResourceKey::new(REGION, ResourceType::ImageBuilder, "golden-builder");
-    let image_key = ResourceKey::new(REGION, ResourceType::Image, "golden-2026-09");
+    let builder_key = ResourceKey::new(&target(), ResourceType::ImageBuilder, "golden-builder");
+    let image_key = ResourceKey::new(&target(), ResourceType::Image, "golden-2026-09");
     seed(&store, &builder_key, "BUILDER-INTERNET-ACCESS").await;
     seed(&store, &image_key, "IMAGE-SHARED-EXTERNALLY").await;
     let deleted = handle(api_call(

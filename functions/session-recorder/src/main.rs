@@ -2,12 +2,15 @@
 //! session (who, where, when, every state change) and each fleet's capacity in
 //! DynamoDB, and raises the session rules through SNS.
 
+#![recursion_limit = "256"]
+
 mod handler;
 
 use lambda_runtime::{Error, run, service_fn, tracing};
 use std::sync::Arc;
 use streamwarden::aws::Aws;
 use streamwarden::config::Config;
+use streamwarden::services::fan_out::Org;
 use streamwarden::services::session_recorder::SessionRecorder;
 
 #[tokio::main]
@@ -25,5 +28,21 @@ async fn main() -> Result<(), Error> {
     if config.security_hub {
         recorder = recorder.with_exporter(Arc::new(aws.security_hub()));
     }
-    run(service_fn(|event| handler::handle(&recorder, event))).await
+    let org = config.accounts.is_members().then(|| Org {
+        members: aws.members(
+            &config.home_account,
+            config.accounts.clone(),
+            config.member_role.clone(),
+            "session-recorder",
+        ),
+        queue: config.poll_queue_url.as_deref().map(|url| aws.queue(url)),
+        regions: config.regions.clone(),
+    });
+    if org.is_some() {
+        recorder = recorder.governing_members();
+    }
+    run(service_fn(|event| {
+        handler::handle(&recorder, org.as_ref(), event)
+    }))
+    .await
 }

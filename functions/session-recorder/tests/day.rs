@@ -15,12 +15,17 @@ use streamwarden::services::session_recorder::{RecorderOutcome, SessionRecorder}
 use streamwarden::store::sessions::{CapacitySnapshot, SessionRecord};
 use streamwarden::store::{
     Commit, FindingStore, ResourceKey, ResourceState, SessionQuery, SessionStore, SessionsOf,
-    StoredFinding, TriggerRecord,
+    StoredFinding, Target, TriggerRecord,
 };
 use streamwarden_harness::appstream_sim::FaultRule;
 use streamwarden_harness::{LocalStack, StackOptions};
 
 const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 
 type Recorder = SessionRecorder<AppStreamInventory, DynamoStore, SnsPublisher>;
 
@@ -144,7 +149,7 @@ impl Stack {
 
     async fn snapshots(&self, fleet: &str) -> Vec<CapacitySnapshot> {
         self.store
-            .snapshots(REGION, fleet, None, None)
+            .snapshots(&target(), fleet, None, None)
             .await
             .unwrap()
     }
@@ -257,7 +262,7 @@ async fn a_day_of_sessions_becomes_history_bounds_and_snapshots() {
     // Open sessions per fleet: the sparse index holds only what still runs.
     let open_desk: Vec<String> = s
         .store
-        .open_sessions(REGION, "desk")
+        .open_sessions(&target(), "desk")
         .await
         .unwrap()
         .into_iter()
@@ -266,7 +271,7 @@ async fn a_day_of_sessions_becomes_history_bounds_and_snapshots() {
     assert_eq!(open_desk, ["s-alice"]);
     let mut open_shared: Vec<String> = s
         .store
-        .open_sessions(REGION, "shared")
+        .open_sessions(&target(), "shared")
         .await
         .unwrap()
         .into_iter()
@@ -278,7 +283,7 @@ async fn a_day_of_sessions_becomes_history_bounds_and_snapshots() {
     // By fleet: every session that ran on it, open or not, oldest first.
     let desk: Vec<String> = s
         .of(SessionsOf::Fleet {
-            region: REGION.into(),
+            target: target(),
             fleet: "desk".into(),
         })
         .await
@@ -295,7 +300,7 @@ async fn a_day_of_sessions_becomes_history_bounds_and_snapshots() {
         .expect("multi-session sessions carry InstanceId");
     let on_instance: Vec<String> = s
         .of(SessionsOf::Instance {
-            region: REGION.into(),
+            target: target(),
             instance: instance.clone(),
         })
         .await
@@ -331,7 +336,7 @@ async fn a_day_of_sessions_becomes_history_bounds_and_snapshots() {
     // A time range starts with the snapshot in force at its start.
     let ranged = s
         .store
-        .snapshots(REGION, "shared", Some(at(8, 7)), Some(at(8, 12)))
+        .snapshots(&target(), "shared", Some(at(8, 7)), Some(at(8, 12)))
         .await
         .unwrap();
     let times: Vec<DateTime<Utc>> = ranged.iter().map(|x| x.time).collect();
@@ -342,7 +347,7 @@ async fn a_day_of_sessions_becomes_history_bounds_and_snapshots() {
         .store
         .sessions(&SessionQuery {
             of: SessionsOf::Fleet {
-                region: REGION.into(),
+                target: target(),
                 fleet: "shared".into(),
             },
             since: Some(at(8, 16)),
@@ -376,7 +381,7 @@ async fn overlapping_and_repeated_runs_change_nothing() {
     let late = s.run(at(8, 3)).await;
     assert_eq!((late.changed, late.closed), (0, 0));
     assert_eq!(s.user("u1").await, before);
-    let state = s.store.recorder_state(REGION).await.unwrap().unwrap();
+    let state = s.store.recorder_state(&target()).await.unwrap().unwrap();
     assert_eq!(state.last_run, at(8, 5));
 }
 
@@ -385,7 +390,7 @@ async fn session_rules_alert_through_the_finding_store_and_resolve() {
     let s = start(scenario(), Policy::builtin()).await;
     let wait = StdDuration::from_secs(2);
     // The fleet has an open HIGH finding (as the fleet-auditor would have stored it).
-    let key = ResourceKey::new(REGION, ResourceType::Fleet, "desk");
+    let key = ResourceKey::new(&target(), ResourceType::Fleet, "desk");
     let finding = StoredFinding {
         severity: Severity::High,
         title: "Fleet has default internet access".into(),
@@ -452,7 +457,7 @@ async fn session_rules_alert_through_the_finding_store_and_resolve() {
         alerts[0].attributes.get("change").map(String::as_str),
         Some("resolved")
     );
-    let key = ResourceKey::new(REGION, ResourceType::Session, "desk");
+    let key = ResourceKey::new(&target(), ResourceType::Session, "desk");
     let stored = s.store.state(&key).await.unwrap().unwrap();
     assert!(stored.findings.is_empty());
     let history = s.store.history(&key, None).await.unwrap();
@@ -460,7 +465,7 @@ async fn session_rules_alert_through_the_finding_store_and_resolve() {
     // The fleet's own finding is the fleet-auditor's business: untouched.
     let fleet = s
         .store
-        .state(&ResourceKey::new(REGION, ResourceType::Fleet, "desk"))
+        .state(&ResourceKey::new(&target(), ResourceType::Fleet, "desk"))
         .await
         .unwrap()
         .unwrap();
@@ -482,7 +487,7 @@ async fn a_deleted_fleet_closes_its_sessions() {
     );
     assert!(
         s.store
-            .open_sessions(REGION, "shared")
+            .open_sessions(&target(), "shared")
             .await
             .unwrap()
             .is_empty()
@@ -549,13 +554,13 @@ async fn busy_morning(s: &Stack, arm: impl Fn(&Stack)) -> Vec<SessionRecord> {
     s.run(at(8, 5)).await;
     let mut all = s
         .of(SessionsOf::Fleet {
-            region: REGION.into(),
+            target: target(),
             fleet: "desk".into(),
         })
         .await;
     all.extend(
         s.of(SessionsOf::Fleet {
-            region: REGION.into(),
+            target: target(),
             fleet: "shared".into(),
         })
         .await,

@@ -157,6 +157,22 @@ impl Aws {
         super::securityhub::SecurityHubExporter::new(self.sdk.clone())
     }
 
+    /// The governed accounts (`STREAMWARDEN_ACCOUNTS`), read through their member roles.
+    pub fn members(
+        &self,
+        home_account: &str,
+        governed: crate::org::Governed,
+        role_name: Option<String>,
+        function: &str,
+    ) -> super::members::MemberAccess {
+        super::members::MemberAccess::new(&self.sdk, home_account, governed, role_name, function)
+    }
+
+    /// The fan-out queue at `url`.
+    pub fn queue(&self, url: &str) -> super::sqs::FanOutQueue {
+        super::sqs::FanOutQueue::new(aws_sdk_sqs::Client::new(&self.sdk), url)
+    }
+
     /// Alerts to one SNS topic.
     pub fn publisher(&self, topic_arn: &str) -> SnsPublisher {
         SnsPublisher::new(sns_client(&self.sdk), topic_arn)

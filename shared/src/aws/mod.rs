@@ -5,8 +5,10 @@
 pub mod appstream;
 pub mod clients;
 pub mod dynamodb;
+pub mod members;
 pub mod securityhub;
 pub mod sns;
+pub mod sqs;
 pub mod tagging;
 
 pub use appstream::AppStreamInventory;
@@ -15,6 +17,8 @@ pub use clients::{
     tune_tagging,
 };
 pub use dynamodb::DynamoStore;
+pub use members::MemberAccess;
 pub use securityhub::SecurityHubExporter;
 pub use sns::SnsPublisher;
+pub use sqs::FanOutQueue;
 pub use tagging::ResourceTagging;

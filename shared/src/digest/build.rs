@@ -6,7 +6,7 @@
 use super::{Digest, FindingChange, FleetUsage, OpenFinding, RegionDigest, UsagePoint};
 use crate::finding::Severity;
 use crate::store::sessions::{CapacitySnapshot, RecorderState, SessionRecord};
-use crate::store::{FindingStore, SessionQuery, SessionStore, SessionsOf, StoreError};
+use crate::store::{FindingStore, SessionQuery, SessionStore, SessionsOf, StoreError, Target};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,11 +36,13 @@ impl DigestError {
 /// Fleets read at once.
 const CONCURRENCY: usize = 8;
 
-/// Builds the digest of `[since, until]` for the given regions.
+/// Builds the digest of `[since, until]` for the given accounts' regions (a
+/// deployment's own account, or every governed one: then the largest sections, by open
+/// findings, come first).
 pub async fn build<S: DigestSource>(
     store: &S,
     account: &str,
-    regions: &[String],
+    targets: &[Target],
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -52,25 +54,33 @@ pub async fn build<S: DigestSource>(
         until,
         regions: Vec::new(),
     };
-    for region in regions {
+    for target in targets {
         digest
             .regions
-            .push(region_digest(store, region, since, until).await?);
+            .push(region_digest(store, target, since, until).await?);
+    }
+    if targets.iter().any(|t| t.account != account) {
+        // An organisation digest: the accounts with most to read first (a stable sort
+        // keeps the given order among equals), so a digest cut to SNS's size keeps them.
+        digest
+            .regions
+            .sort_by_key(|r| std::cmp::Reverse(r.open.len()));
     }
     Ok(digest)
 }
 
 async fn region_digest<S: DigestSource>(
     store: &S,
-    region: &str,
+    target: &Target,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<RegionDigest, DigestError> {
+    let region = target.region.as_str();
     let mut errors = Vec::new();
     let mut open = Vec::new();
     match store.noncompliant(Some(region)).await {
         Ok(states) => {
-            for state in states {
+            for state in states.into_iter().filter(|s| s.account == target.account) {
                 for (rule_id, f) in state.findings {
                     open.push(OpenFinding {
                         resource_type: state.resource_type,
@@ -106,7 +116,7 @@ async fn region_digest<S: DigestSource>(
     }
 
     let mut changes = Vec::new();
-    match store.changes(region, since, until).await {
+    match store.changes(target, since, until).await {
         Ok(records) => {
             for r in records {
                 let Some((resource_type, resource)) = r.resource() else {
@@ -127,14 +137,14 @@ async fn region_digest<S: DigestSource>(
     }
 
     let mut fleets = Vec::new();
-    match store.recorder_state(region).await {
+    match store.recorder_state(target).await {
         Ok(Some(state)) => {
             let names: Vec<String> = state.fleets.iter().cloned().collect();
             let results: Vec<(String, Result<FleetUsage, StoreError>)> = stream::iter(names)
                 .map(|fleet| {
                     let state = &state;
                     async move {
-                        let usage = fleet_usage(store, region, &fleet, state, since, until).await;
+                        let usage = fleet_usage(store, target, &fleet, state, since, until).await;
                         (fleet, usage)
                     }
                 })
@@ -154,6 +164,7 @@ async fn region_digest<S: DigestSource>(
         Err(e) => errors.push(format!("session history: {e}")),
     }
     Ok(RegionDigest {
+        account: target.account.clone(),
         region: region.to_owned(),
         open,
         open_by_severity,
@@ -165,7 +176,7 @@ async fn region_digest<S: DigestSource>(
 
 async fn fleet_usage<S: DigestSource>(
     store: &S,
-    region: &str,
+    target: &Target,
     fleet: &str,
     state: &RecorderState,
     since: DateTime<Utc>,
@@ -174,7 +185,7 @@ async fn fleet_usage<S: DigestSource>(
     let sessions = store
         .sessions(&SessionQuery {
             of: SessionsOf::Fleet {
-                region: region.to_owned(),
+                target: target.clone(),
                 fleet: fleet.to_owned(),
             },
             since: Some(since),
@@ -182,7 +193,7 @@ async fn fleet_usage<S: DigestSource>(
         })
         .await?;
     let snapshots = store
-        .snapshots(region, fleet, Some(since), Some(until))
+        .snapshots(target, fleet, Some(since), Some(until))
         .await?;
     Ok(usage(
         fleet,
@@ -323,6 +334,7 @@ mod tests {
         CapacitySnapshot {
             pk: String::new(),
             sk: String::new(),
+            account: "a".into(),
             region: "r".into(),
             fleet: "f".into(),
             time: at(h),

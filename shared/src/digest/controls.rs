@@ -169,6 +169,7 @@ mod tests {
             since: at,
             until: at,
             regions: vec![RegionDigest {
+                account: "123456789012".to_owned(),
                 region: "eu-west-1".to_owned(),
                 open: open
                     .iter()

@@ -29,6 +29,8 @@ pub struct Digest {
 /// One region of the digest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionDigest {
+    /// The account this section is of (the digest's own, or a governed member).
+    pub account: String,
     pub region: String,
     /// Open findings, most severe first, then oldest first.
     pub open: Vec<OpenFinding>,

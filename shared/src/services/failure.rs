@@ -23,6 +23,12 @@ pub enum Cause {
         "the state kept changing under concurrent invocations; gave up after {attempts} attempts"
     )]
     Contended { attempts: u32 },
+    /// A governed account that could not be reached (its role, Organizations).
+    #[error(transparent)]
+    Access(#[from] crate::org::AccessError),
+    /// A whole (account, region) that failed, with its own failures inside.
+    #[error("{0}")]
+    Nested(String, &'static str),
 }
 
 impl From<AppStreamError> for Cause {
@@ -49,6 +55,8 @@ impl Cause {
             Cause::Store(e) => e.error_type(),
             Cause::Publish(_) => "PublishError",
             Cause::Contended { .. } => "Contended",
+            Cause::Access(e) => e.error_type(),
+            Cause::Nested(_, error_type) => error_type,
         }
     }
 }

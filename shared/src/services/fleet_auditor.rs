@@ -21,7 +21,7 @@ use crate::policy::{
     Policy, evaluate_account, evaluate_builder, evaluate_fleet, evaluate_image, evaluate_stack,
 };
 use crate::region_audit::{Audit, AuditOptions, audit};
-use crate::store::{FindingStore, ResourceKey, ResourceState, TriggerRecord};
+use crate::store::{FindingStore, ResourceKey, ResourceState, Target, TriggerRecord};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -65,6 +65,17 @@ impl From<AppStreamError> for AuditorError {
     }
 }
 
+impl From<AuditorError> for super::failure::Cause {
+    fn from(error: AuditorError) -> Self {
+        use super::failure::Cause;
+        match error {
+            AuditorError::AppStream(e) => Cause::AppStream(e),
+            AuditorError::Reconcile(e) => e.into(),
+            other => Cause::Nested(other.to_string(), other.error_type()),
+        }
+    }
+}
+
 impl AuditorError {
     pub fn error_type(&self) -> &'static str {
         match self {
@@ -97,6 +108,8 @@ pub struct FleetAuditor<I, S, P> {
     reconciler: Reconciler<S, P>,
     policy: Policy,
     concurrency: usize,
+    /// Whether member accounts are governed (failures then name the account).
+    members: bool,
 }
 
 impl<I, S, P> FleetAuditor<I, S, P>
@@ -118,6 +131,7 @@ where
             reconciler: Reconciler::new(store, publisher, retention_days),
             policy,
             concurrency: 8,
+            members: false,
         }
     }
 
@@ -142,7 +156,63 @@ where
                 let trigger = TriggerRecord::schedule(id, time);
                 self.sweep(&trigger, &account, now).await
             }
-            AuditorEvent::ApiCall(call) => self.api_call(&call, now).await,
+            AuditorEvent::ApiCall(call) => self.api_call(&call, None, now).await,
+        }
+    }
+
+    /// Failures name the account as well as the region (members are governed).
+    pub fn governing_members(mut self) -> Self {
+        self.members = true;
+        self
+    }
+
+    /// The region a call's resources are in: CopyImage's destination, else the call's.
+    pub fn call_region(call: &ApiCall) -> String {
+        match call.event_name.as_str() {
+            "CopyImage" => call
+                .parameter("destinationRegion")
+                .map_or_else(|| call.region.clone(), str::to_owned),
+            _ => call.region.clone(),
+        }
+    }
+
+    /// A CloudTrail call of a member account, audited on that account's inventory of
+    /// [`Self::call_region`].
+    pub async fn member_call(
+        &self,
+        call: &ApiCall,
+        inventory: &I,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AuditorError> {
+        self.api_call(call, Some(inventory), now).await
+    }
+
+    /// One (account, region) of an organisation sweep (one fan-out message).
+    pub async fn sweep_one(
+        &self,
+        inventory: &I,
+        target: &Target,
+        trigger: &TriggerRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AuditorError> {
+        let mut outcome = Outcome::default();
+        let mut failures = Failures::default();
+        self.sweep_target(inventory, target, trigger, now, &mut outcome, &mut failures)
+            .await;
+        failures.log("sweep");
+        info!(
+            account = %target.account,
+            region = %target.region,
+            evaluated = outcome.evaluated,
+            commits = outcome.commits,
+            alerts = outcome.alerts,
+            failures = failures.len(),
+            "sweep of one account's region done"
+        );
+        if failures.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(AuditorError::Partial(failures))
         }
     }
 
@@ -159,7 +229,12 @@ where
         }
     }
 
-    async fn api_call(&self, call: &ApiCall, now: DateTime<Utc>) -> Result<Outcome, AuditorError> {
+    async fn api_call(
+        &self,
+        call: &ApiCall,
+        member: Option<&I>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AuditorError> {
         let mut outcome = Outcome::default();
         if let Some(code) = &call.error_code {
             outcome.skipped = Some(format!(
@@ -202,7 +277,7 @@ where
             "CopyImage" => param("destinationRegion")?,
             _ => call.region.clone(),
         };
-        let Some(inventory) = self.inventories.get(&region) else {
+        let Some(inventory) = member.or_else(|| self.inventories.get(&region)) else {
             if region != call.region {
                 outcome.skipped = Some(format!(
                     "{} to {region}, which is not in STREAMWARDEN_REGIONS: not audited",
@@ -212,6 +287,7 @@ where
             }
             return Err(self.unknown_region(call));
         };
+        let target = Target::new(&call.account, &region);
         let account_name = || Account::resource_name(Some(&call.account), Some(&region));
         let mut targets: Vec<(ResourceType, String)> = Vec::new();
         let deleted = match call.event_name.as_str() {
@@ -222,7 +298,7 @@ where
             _ => None,
         };
         if let Some((resource_type, name)) = deleted {
-            let key = ResourceKey::new(&region, resource_type, &name);
+            let key = ResourceKey::new(&target, resource_type, &name);
             let change = self
                 .reconciler
                 .reconcile(
@@ -259,7 +335,7 @@ where
             _ => targets.push((ResourceType::Fleet, param("name")?)),
         }
         for (resource_type, name) in targets {
-            let key = ResourceKey::new(&region, resource_type, &name);
+            let key = ResourceKey::new(&target, resource_type, &name);
             let (current, sources) = match resource_type {
                 ResourceType::Fleet => self.fleet_findings(inventory, call, &name, now).await?,
                 ResourceType::ImageBuilder => (
@@ -474,6 +550,45 @@ where
         let mut outcome = Outcome::default();
         let mut failures = Failures::default();
         for (region, inventory) in &self.inventories {
+            let target = Target::new(account, region);
+            self.sweep_target(
+                inventory,
+                &target,
+                trigger,
+                now,
+                &mut outcome,
+                &mut failures,
+            )
+            .await;
+        }
+        failures.log("sweep");
+        info!(
+            evaluated = outcome.evaluated,
+            commits = outcome.commits,
+            alerts = outcome.alerts,
+            failures = failures.len(),
+            "sweep done"
+        );
+        if failures.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(AuditorError::Partial(failures))
+        }
+    }
+
+    /// Sweeps one account's region: reads it, reconciles every resource read and every
+    /// stored state it no longer shows. Failures are collected, never raised.
+    pub async fn sweep_target(
+        &self,
+        inventory: &I,
+        target: &Target,
+        trigger: &TriggerRecord,
+        now: DateTime<Utc>,
+        outcome: &mut Outcome,
+        failures: &mut Failures,
+    ) {
+        let (account, region) = (&target.account, &target.region);
+        {
             let options = AuditOptions {
                 concurrency: self.concurrency,
                 sessions: false,
@@ -499,7 +614,7 @@ where
                 + result.builders.len()
                 + result.images.iter().filter(|i| i.is_owned()).count()
                 + usize::from(result.account.is_some());
-            let live: BTreeSet<ResourceKey> = live_keys(region, &result);
+            let live: BTreeSet<ResourceKey> = live_keys(target, &result);
             // An image whose permissions could not be read keeps its stored state: its
             // IMAGE-SHARED-EXTERNALLY is unresolved this time, not fixed.
             let unsettled: BTreeSet<ResourceKey> = result
@@ -507,23 +622,27 @@ where
                 .iter()
                 .filter(|e| e.operation == "DescribeImagePermissions")
                 .filter_map(|e| e.resource.as_deref())
-                .map(|name| ResourceKey::new(region, ResourceType::Image, name))
+                .map(|name| ResourceKey::new(target, ResourceType::Image, name))
                 .collect();
             for error in result.errors {
-                failures.push(Failure::new(region.clone(), error));
+                failures.push(Failure::new(self.scope(target), error));
             }
 
             let stored: HashMap<ResourceKey, ResourceState> =
                 match self.reconciler.store().noncompliant(Some(region)).await {
-                    Ok(states) => states.into_iter().map(|s| (s.key(), s)).collect(),
+                    Ok(states) => states
+                        .into_iter()
+                        .filter(|s| &s.account == account)
+                        .map(|s| (s.key(), s))
+                        .collect(),
                     Err(e) => {
-                        failures.push(Failure::new(region.clone(), e));
-                        continue;
+                        failures.push(Failure::new(self.scope(target), e));
+                        return;
                     }
                 };
             let mut current: BTreeMap<ResourceKey, Current> = BTreeMap::new();
             for finding in result.evaluation.findings {
-                let key = ResourceKey::new(region, finding.resource_type, &finding.resource);
+                let key = ResourceKey::new(target, finding.resource_type, &finding.resource);
                 current
                     .entry(key)
                     .or_default()
@@ -565,7 +684,8 @@ where
                             .map_err(|e| {
                                 Failure::new(
                                     format!(
-                                        "{region}: {} {}",
+                                        "{}: {} {}",
+                                        self.scope(target),
                                         key.resource_type.as_str(),
                                         key.name
                                     ),
@@ -579,23 +699,20 @@ where
                 .await;
             for result in results {
                 match result {
-                    Ok(change) => record(&mut outcome, change),
+                    Ok(change) => record(outcome, change),
                     Err(failure) => failures.push(failure),
                 }
             }
         }
-        failures.log("sweep");
-        info!(
-            evaluated = outcome.evaluated,
-            commits = outcome.commits,
-            alerts = outcome.alerts,
-            failures = failures.len(),
-            "sweep done"
-        );
-        if failures.is_empty() {
-            Ok(outcome)
+    }
+
+    /// How a failure names its place: the region alone in a single-account deployment
+    /// (as before), `<account>/<region>` when members are governed.
+    fn scope(&self, target: &Target) -> String {
+        if self.members {
+            target.to_string()
         } else {
-            Err(AuditorError::Partial(failures))
+            target.region.clone()
         }
     }
 }
@@ -631,8 +748,8 @@ async fn described_findings<I: FleetInventory, T>(
 }
 
 /// The keys of every resource the audit read (those not among them were deleted).
-fn live_keys(region: &str, audit: &Audit) -> BTreeSet<ResourceKey> {
-    let key = |t: ResourceType, name: &str| ResourceKey::new(region, t, name);
+fn live_keys(target: &Target, audit: &Audit) -> BTreeSet<ResourceKey> {
+    let key = |t: ResourceType, name: &str| ResourceKey::new(target, t, name);
     audit
         .fleets
         .iter()

@@ -6,9 +6,12 @@
 //!   session rules;
 //! - [`reconcile`]: brings one resource's stored state to an evaluation, with history and
 //!   a once-per-change alert through the outbox (used by both);
-//! - [`failure`]: what a run could not do, with typed causes.
+//! - [`failure`]: what a run could not do, with typed causes;
+//! - [`fan_out`]: organisation mode, one unit of work per governed (account, region),
+//!   sent to SQS or worked through, and the consumer with partial batch responses.
 
 pub mod failure;
+pub mod fan_out;
 pub mod fleet_auditor;
 pub mod reconcile;
 pub mod session_recorder;

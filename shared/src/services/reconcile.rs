@@ -338,7 +338,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 gsi2_pk: None,
                 gsi2_sk: None,
             };
-            record.index_by_day(&key.region);
+            record.index_by_day(&key.target());
             record
         };
         change

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::finding::{ResourceType, Severity, Source};
-use crate::store::ResourceState;
+use crate::store::{ResourceState, Target};
 use chrono::TimeZone;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,7 +17,11 @@ fn at(minutes: i64) -> DateTime<Utc> {
 }
 
 fn key() -> ResourceKey {
-    ResourceKey::new("eu-west-1", ResourceType::Fleet, "kiosk")
+    ResourceKey::new(
+        &Target::new("123456789012", "eu-west-1"),
+        ResourceType::Fleet,
+        "kiosk",
+    )
 }
 
 fn finding(rule_id: &'static str, severity: Severity, message: &str) -> Finding {
@@ -147,7 +151,7 @@ impl FindingStore for MemoryStore {
 
     async fn changes(
         &self,
-        _: &str,
+        _: &Target,
         _: DateTime<Utc>,
         _: DateTime<Utc>,
     ) -> Result<Vec<HistoryRecord>, StoreError> {

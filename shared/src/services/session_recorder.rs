@@ -39,7 +39,7 @@ use crate::store::sessions::{
     CapacitySnapshot, CapacityStatus, InstanceLoad, Observation, RecorderState, SessionItem,
     SessionRecord, SessionStore, WriteStats, key_time, snapshot_pk,
 };
-use crate::store::{FindingStore, ResourceKey, ResourceState, TriggerRecord};
+use crate::store::{FindingStore, ResourceKey, ResourceState, Target, TriggerRecord};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -62,6 +62,12 @@ pub enum RecorderError {
     Unsupported(String),
     #[error("run finished with {0}")]
     Partial(Failures),
+}
+
+impl From<RecorderError> for Cause {
+    fn from(error: RecorderError) -> Self {
+        Cause::Nested(error.to_string(), error.error_type())
+    }
 }
 
 impl RecorderError {
@@ -126,7 +132,7 @@ pub struct Observed {
 /// started after this one are left alone (two runs overlapped).
 #[allow(clippy::too_many_arguments)]
 pub fn observe(
-    region: &str,
+    target: &Target,
     fleet: &str,
     seen: &[Session],
     stored_open: Vec<SessionRecord>,
@@ -194,7 +200,8 @@ pub fn observe(
                 let mut record = SessionRecord {
                     pk: String::new(),
                     sk: String::new(),
-                    region: region.to_owned(),
+                    account: target.account.clone(),
+                    region: target.region.clone(),
                     session_id: s.id.clone(),
                     user_id: s.user_id.clone(),
                     stack: s.stack_name.clone(),
@@ -285,7 +292,7 @@ fn close(record: &mut SessionRecord, last_seen: DateTime<Utc>, now: DateTime<Utc
 /// The fleet's capacity and load now, and whether it must be written (changed since
 /// `last`, or `last` is older than a day).
 pub fn snapshot(
-    region: &str,
+    target: &Target,
     fleet: &Fleet,
     open: &[SessionRecord],
     last: Option<&CapacitySnapshot>,
@@ -321,9 +328,10 @@ pub fn snapshot(
     let status = fleet.compute_capacity_status.clone().unwrap_or_default();
     let count = |f: fn(&SessionRecord) -> bool| running.iter().filter(|s| f(s)).count() as u32;
     let snapshot = CapacitySnapshot {
-        pk: snapshot_pk(region, &fleet.name),
+        pk: snapshot_pk(target, &fleet.name),
         sk: key_time(now),
-        region: region.to_owned(),
+        account: target.account.clone(),
+        region: target.region.clone(),
         fleet: fleet.name.clone(),
         time: now,
         fleet_state: fleet.state.clone(),
@@ -364,6 +372,8 @@ pub struct SessionRecorder<I, S, P> {
     fleet_concurrency: usize,
     /// DescribeSessions calls at once within a fleet.
     call_concurrency: usize,
+    /// Whether member accounts are governed (failures then name the account).
+    members: bool,
 }
 
 /// From the non-compliance index, per region: each fleet's worst open HIGH/CRITICAL
@@ -399,6 +409,7 @@ where
             policy,
             fleet_concurrency: 4,
             call_concurrency: 4,
+            members: false,
         }
     }
 
@@ -441,6 +452,42 @@ where
         }
     }
 
+    /// Failures name the account as well as the region (members are governed).
+    pub fn governing_members(mut self) -> Self {
+        self.members = true;
+        self
+    }
+
+    /// One (account, region) of an organisation poll (one fan-out message).
+    pub async fn run_one(
+        &self,
+        inventory: &I,
+        target: &Target,
+        trigger: &TriggerRecord,
+        now: DateTime<Utc>,
+    ) -> Result<RecorderOutcome, RecorderError> {
+        let now = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+        let mut outcome = RecorderOutcome::default();
+        let mut failures = Failures::default();
+        self.region(target, inventory, trigger, now, &mut outcome, &mut failures)
+            .await;
+        failures.log("session recorder");
+        info!(
+            account = %target.account,
+            region = %target.region,
+            fleets = outcome.fleets,
+            sessions = outcome.sessions,
+            items_written = outcome.writes.items,
+            failures = failures.len(),
+            "run of one account's region done"
+        );
+        if failures.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(RecorderError::Partial(failures))
+        }
+    }
+
     /// One run over every configured region. One failing fleet or region is reported
     /// and the rest complete.
     pub async fn run(
@@ -454,11 +501,11 @@ where
         let mut outcome = RecorderOutcome::default();
         let mut failures = Failures::default();
         for (region, inventory) in &self.inventories {
+            let target = Target::new(account, region);
             self.region(
-                region,
+                &target,
                 inventory,
                 trigger,
-                account,
                 now,
                 &mut outcome,
                 &mut failures,
@@ -487,27 +534,33 @@ where
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn region(
+    pub async fn region(
         &self,
-        region: &str,
+        target: &Target,
         inventory: &I,
         trigger: &TriggerRecord,
-        account: &str,
         now: DateTime<Utc>,
         outcome: &mut RecorderOutcome,
         failures: &mut Failures,
     ) {
-        let previous = match self.store().recorder_state(region).await {
+        let (account, region) = (target.account.as_str(), target.region.as_str());
+        // Failures name the region, and the account too when members are governed.
+        let scope = if self.members {
+            target.to_string()
+        } else {
+            region.to_owned()
+        };
+        let previous = match self.store().recorder_state(target).await {
             Ok(state) => state,
             Err(e) => {
-                failures.push(Failure::new(region, e));
+                failures.push(Failure::new(scope.as_str(), e));
                 return;
             }
         };
         let fleets = match inventory.fleets().await {
             Ok(fleets) => fleets,
             Err(e) => {
-                failures.push(Failure::new(region, e));
+                failures.push(Failure::new(scope.as_str(), e));
                 return;
             }
         };
@@ -517,7 +570,7 @@ where
             Ok(states) => {
                 let mut worst = HashMap::new();
                 let mut sessions = HashMap::new();
-                for state in states {
+                for state in states.into_iter().filter(|s| s.account == account) {
                     match state.resource_type {
                         ResourceType::Fleet => {
                             if let Some((rule, f)) = state
@@ -542,7 +595,7 @@ where
             }
             Err(e) => {
                 failures.push(Failure::new(
-                    format!("{region}: session findings not evaluated"),
+                    format!("{scope}: session findings not evaluated"),
                     e,
                 ));
                 None
@@ -558,7 +611,7 @@ where
                     let stored = findings.map(|(_, s)| s.get(&fleet.name).cloned());
                     let result = self
                         .fleet(
-                            region, inventory, fleet, previous, worst, stored, trigger, account,
+                            target, inventory, fleet, previous, worst, stored, trigger, account,
                             now,
                         )
                         .await;
@@ -569,7 +622,7 @@ where
             .collect()
             .await;
 
-        let mut state = RecorderState::new(region, now);
+        let mut state = RecorderState::new(target, now);
         for (name, run) in runs {
             state.fleets.insert(name.clone());
             match run {
@@ -577,7 +630,7 @@ where
                     outcome.add(&run.outcome);
                     if let Some(error) = run.unread {
                         failures.push(Failure::new(
-                            format!("{region}: fleet {name}: sessions read in part; none closed"),
+                            format!("{scope}: fleet {name}: sessions read in part; none closed"),
                             error,
                         ));
                         state
@@ -586,7 +639,7 @@ where
                     }
                 }
                 Err(e) => {
-                    failures.push(Failure::new(format!("{region}: fleet {name}"), e));
+                    failures.push(Failure::new(format!("{scope}: fleet {name}"), e));
                     state
                         .incomplete
                         .insert(name.clone(), read_at(previous.as_ref(), &name));
@@ -610,7 +663,7 @@ where
         for name in vanished {
             match self
                 .vanished(
-                    region,
+                    target,
                     &name,
                     previous.as_ref(),
                     findings.as_ref(),
@@ -622,7 +675,7 @@ where
             {
                 Ok(run) => outcome.add(&run),
                 Err(e) => {
-                    failures.push(Failure::new(format!("{region}: deleted fleet {name}"), e));
+                    failures.push(Failure::new(format!("{scope}: deleted fleet {name}"), e));
                     // Keep it listed so the next run tries again.
                     state.fleets.insert(name.clone());
                     state
@@ -638,7 +691,7 @@ where
                 outcome.writes.write_units += units;
             }
             Ok(None) => info!(region, "a later run saved its state first"),
-            Err(e) => failures.push(Failure::new(region, e)),
+            Err(e) => failures.push(Failure::new(scope.as_str(), e)),
         }
     }
 
@@ -646,7 +699,7 @@ where
     #[allow(clippy::too_many_arguments)]
     async fn fleet(
         &self,
-        region: &str,
+        target: &Target,
         inventory: &I,
         fleet: &Fleet,
         previous: Option<&RecorderState>,
@@ -663,15 +716,15 @@ where
         }
         let complete = errors.is_empty();
         let unread = errors.into_iter().next();
-        let open = self.store().open_sessions(region, &fleet.name).await?;
+        let open = self.store().open_sessions(target, &fleet.name).await?;
         let last = self
             .store()
-            .latest_snapshot(region, &fleet.name, None)
+            .latest_snapshot(target, &fleet.name, None)
             .await?;
         let retention = self.reconciler.retention();
         let read_before = previous.map(|p| p.fleet_read_at(&fleet.name));
         let observed = observe(
-            region,
+            target,
             &fleet.name,
             &sessions,
             open,
@@ -684,7 +737,7 @@ where
             debug!(session = %record.session_id, user = %record.user_id, state = %record.state, "session recorded");
         }
         let (snap, write_snapshot) =
-            snapshot(region, fleet, &observed.open, last.as_ref(), now, retention);
+            snapshot(target, fleet, &observed.open, last.as_ref(), now, retention);
         let mut items: Vec<SessionItem> = observed
             .writes
             .into_iter()
@@ -723,7 +776,7 @@ where
                 .map(|f| (f.rule_id.to_owned(), (f, SESSIONS)))
                 .collect();
             if !current.is_empty() || stored.is_some() {
-                let key = ResourceKey::new(region, ResourceType::Session, &fleet.name);
+                let key = ResourceKey::new(target, ResourceType::Session, &fleet.name);
                 let change = self
                     .reconciler
                     .reconcile(
@@ -753,7 +806,7 @@ where
     #[allow(clippy::too_many_arguments)]
     async fn vanished(
         &self,
-        region: &str,
+        target: &Target,
         name: &str,
         previous: Option<&RecorderState>,
         findings: Option<&RegionFindings>,
@@ -761,10 +814,10 @@ where
         account: &str,
         now: DateTime<Utc>,
     ) -> Result<RecorderOutcome, Cause> {
-        let open = self.store().open_sessions(region, name).await?;
+        let open = self.store().open_sessions(target, name).await?;
         let read_before = previous.map(|p| p.fleet_read_at(name));
         let retention = self.reconciler.retention();
-        let observed = observe(region, name, &[], open, true, read_before, now, retention);
+        let observed = observe(target, name, &[], open, true, read_before, now, retention);
         let items: Vec<SessionItem> = observed
             .writes
             .into_iter()
@@ -777,7 +830,7 @@ where
             ..RecorderOutcome::default()
         };
         if let Some(state) = findings.and_then(|(_, s)| s.get(name)) {
-            let key = ResourceKey::new(region, ResourceType::Session, name);
+            let key = ResourceKey::new(target, ResourceType::Session, name);
             let change = self
                 .reconciler
                 .reconcile(

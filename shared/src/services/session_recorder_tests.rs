@@ -5,6 +5,11 @@ use chrono::TimeZone;
 use serde_json::json;
 
 const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "123456789012";
+
+fn target() -> Target {
+    Target::new(ACCOUNT, REGION)
+}
 const FLEET: &str = "analytics";
 
 /// Minutes after 2025-03-01 08:00 UTC.
@@ -46,7 +51,7 @@ fn run(
     now: DateTime<Utc>,
 ) -> Observed {
     observe(
-        REGION,
+        &target(),
         FLEET,
         seen,
         stored,
@@ -90,8 +95,9 @@ fn a_new_session_is_written_once_with_every_key() {
     let out = run(std::slice::from_ref(&s), vec![], true, Some(at(-10)), at(0));
     let order = "2025-03-01T07:55:00Z#s-1".to_owned();
     let expected = SessionRecord {
-        pk: "SESSION#eu-west-1#s-1".to_owned(),
+        pk: "SESSION#123456789012#eu-west-1#s-1".to_owned(),
         sk: "SESSION".to_owned(),
+        account: ACCOUNT.to_owned(),
         region: REGION.to_owned(),
         session_id: "s-1".to_owned(),
         user_id: "s-1@example.com".to_owned(),
@@ -109,13 +115,13 @@ fn a_new_session_is_written_once_with_every_key() {
         last_seen: at(0),
         ended_after: None,
         ended_before: None,
-        gsi1_pk: "FLEET#eu-west-1#analytics".to_owned(),
+        gsi1_pk: "FLEET#123456789012#eu-west-1#analytics".to_owned(),
         gsi1_sk: order.clone(),
         gsi2_pk: "USER#s-1@example.com".to_owned(),
         gsi2_sk: order.clone(),
-        gsi3_pk: Some("INSTANCE#eu-west-1#i-0aaa".to_owned()),
+        gsi3_pk: Some("INSTANCE#123456789012#eu-west-1#i-0aaa".to_owned()),
         gsi3_sk: Some(order.clone()),
-        gsi4_pk: Some("OPEN#eu-west-1#analytics".to_owned()),
+        gsi4_pk: Some("OPEN#123456789012#eu-west-1#analytics".to_owned()),
         gsi4_sk: Some(order),
         ttl: ttl(at(0)),
     };
@@ -130,7 +136,7 @@ fn a_new_session_without_instance_or_start_time_is_keyed_by_first_seen() {
         (
             Some("i-0bbb"),
             Some(at(-30)),
-            Some("INSTANCE#eu-west-1#i-0bbb"),
+            Some("INSTANCE#123456789012#eu-west-1#i-0bbb"),
             "2025-03-01T07:30:00Z#s-1",
         ),
         (None, Some(at(-30)), None, "2025-03-01T07:30:00Z#s-1"),
@@ -138,7 +144,7 @@ fn a_new_session_without_instance_or_start_time_is_keyed_by_first_seen() {
         (
             Some("i-0bbb"),
             None,
-            Some("INSTANCE#eu-west-1#i-0bbb"),
+            Some("INSTANCE#123456789012#eu-west-1#i-0bbb"),
             "2025-03-01T08:00:00Z#s-1",
         ),
     ] {
@@ -158,7 +164,10 @@ fn a_new_session_without_instance_or_start_time_is_keyed_by_first_seen() {
         );
         assert_eq!(r.gsi1_sk, order, "{instance:?} {start:?}");
         assert_eq!(r.gsi2_sk, order, "{instance:?} {start:?}");
-        assert_eq!(r.gsi4_pk.as_deref(), Some("OPEN#eu-west-1#analytics"));
+        assert_eq!(
+            r.gsi4_pk.as_deref(),
+            Some("OPEN#123456789012#eu-west-1#analytics")
+        );
         assert_eq!(r.gsi4_sk.as_deref(), Some(order));
         assert_eq!(r.changes, [observation("PENDING", None, at(0), None)]);
         assert_eq!(r.connection_state, None);
@@ -230,7 +239,10 @@ fn a_state_change_is_written_with_the_bounds_of_when_it_happened() {
         // Still open, still in the open index, first seen unchanged.
         let r = &out.open[0];
         assert_eq!(r.first_seen, at(0));
-        assert_eq!(r.gsi4_pk.as_deref(), Some("OPEN#eu-west-1#analytics"));
+        assert_eq!(
+            r.gsi4_pk.as_deref(),
+            Some("OPEN#123456789012#eu-west-1#analytics")
+        );
         assert_eq!(r.changes.len(), 2);
     }
 }
@@ -247,7 +259,7 @@ fn a_move_to_another_instance_is_written_without_an_observation() {
     expected.max_expiration_time = Some(at(700));
     expected.last_seen = at(15);
     expected.ttl = ttl(at(15));
-    expected.gsi3_pk = Some("INSTANCE#eu-west-1#i-0bbb".to_owned());
+    expected.gsi3_pk = Some("INSTANCE#123456789012#eu-west-1#i-0bbb".to_owned());
     assert_eq!(out.writes, vec![expected.clone()]);
     assert_eq!(out.open, vec![expected]);
     assert_eq!(out.open[0].changes.len(), 1);
@@ -285,7 +297,7 @@ fn a_snapshot_counts_draining_instances_from_the_fleet_or_its_sessions() {
     let mut open = sessions_on_three_instances();
     open[3].instance_drain_status = Some("DRAINING".to_owned());
     let mut fleet = multi_session_fleet();
-    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    let (snap, _) = snapshot(&target(), &fleet, &open, None, at(0), retention());
     assert!(snap.instances["i-0bbb"].draining);
     assert!(!snap.instances["i-0aaa"].draining);
     // The fleet's Draining counter (0 here) is what AppStream says: it wins.
@@ -293,13 +305,13 @@ fn a_snapshot_counts_draining_instances_from_the_fleet_or_its_sessions() {
     if let Some(status) = fleet.compute_capacity_status.as_mut() {
         status.draining = None;
     }
-    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    let (snap, _) = snapshot(&target(), &fleet, &open, None, at(0), retention());
     assert_eq!(snap.draining_instances(), 1);
     if let Some(status) = fleet.compute_capacity_status.as_mut() {
         status.draining = Some(2);
         status.drain_mode_active_user_sessions = Some(3);
     }
-    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    let (snap, _) = snapshot(&target(), &fleet, &open, None, at(0), retention());
     assert_eq!(snap.draining_instances(), 2);
     assert_eq!(snap.capacity.drain_mode_active_user_sessions, Some(3));
 }
@@ -370,9 +382,12 @@ fn a_session_no_longer_listed_is_closed_between_the_last_run_that_saw_it_and_now
         let r = &out.writes[0];
         assert!(!r.is_open());
         // The other indexes stay: history by fleet, user and instance.
-        assert_eq!(r.gsi1_pk, "FLEET#eu-west-1#analytics");
+        assert_eq!(r.gsi1_pk, "FLEET#123456789012#eu-west-1#analytics");
         assert_eq!(r.gsi2_pk, "USER#s-1@example.com");
-        assert_eq!(r.gsi3_pk.as_deref(), Some("INSTANCE#eu-west-1#i-0aaa"));
+        assert_eq!(
+            r.gsi3_pk.as_deref(),
+            Some("INSTANCE#123456789012#eu-west-1#i-0aaa")
+        );
         assert_eq!(r.last_seen, at(0));
         assert_eq!(r.changes.len(), 1);
     }
@@ -671,8 +686,9 @@ fn a_snapshot_holds_capacity_and_load_per_instance() {
     let fleet = multi_session_fleet();
     let open = sessions_on_three_instances();
     let last = CapacitySnapshot {
-        pk: "SNAP#eu-west-1#analytics".to_owned(),
+        pk: "SNAP#123456789012#eu-west-1#analytics".to_owned(),
         sk: key_time(at(-5)),
+        account: ACCOUNT.to_owned(),
         region: REGION.to_owned(),
         fleet: FLEET.to_owned(),
         time: at(-5),
@@ -692,10 +708,11 @@ fn a_snapshot_holds_capacity_and_load_per_instance() {
         average_sessions_per_instance: 1.5,
         ttl: ttl(at(-5)),
     };
-    let (snap, write) = snapshot(REGION, &fleet, &open, Some(&last), at(0), retention());
+    let (snap, write) = snapshot(&target(), &fleet, &open, Some(&last), at(0), retention());
     let expected = CapacitySnapshot {
-        pk: "SNAP#eu-west-1#analytics".to_owned(),
+        pk: "SNAP#123456789012#eu-west-1#analytics".to_owned(),
         sk: "2025-03-01T08:00:00Z".to_owned(),
+        account: ACCOUNT.to_owned(),
         region: REGION.to_owned(),
         fleet: FLEET.to_owned(),
         time: at(0),
@@ -750,7 +767,7 @@ fn a_snapshot_of_a_fleet_without_sessions_or_capacity_status() {
             vec![open_record("s-1", "ACTIVE", Some("CONNECTED"), None)],
         ),
     ] {
-        let (snap, write) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+        let (snap, write) = snapshot(&target(), &fleet, &open, None, at(0), retention());
         assert!(write, "{name}");
         assert_eq!(snap.fleet_state, None, "{name}");
         assert_eq!(snap.fleet_type, None, "{name}");
@@ -762,7 +779,7 @@ fn a_snapshot_of_a_fleet_without_sessions_or_capacity_status() {
         assert_eq!(snap.ttl, ttl(at(0)), "{name}");
     }
     let open = vec![open_record("s-1", "ACTIVE", Some("CONNECTED"), None)];
-    let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    let (snap, _) = snapshot(&target(), &fleet, &open, None, at(0), retention());
     assert_eq!(
         (snap.sessions, snap.active_sessions, snap.connected_sessions),
         (1, 1, 1)
@@ -783,7 +800,7 @@ fn average_and_peak_sessions_per_instance() {
             .enumerate()
             .map(|(n, i)| open_record(&format!("s-{n}"), "ACTIVE", Some("CONNECTED"), Some(*i)))
             .collect();
-        let (snap, _) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+        let (snap, _) = snapshot(&target(), &fleet, &open, None, at(0), retention());
         assert_eq!(snap.peak_sessions_per_instance, peak, "{name}");
         assert_eq!(snap.average_sessions_per_instance, average, "{name}");
         assert_eq!(snap.sessions as usize, placement.len(), "{name}");
@@ -798,7 +815,7 @@ fn average_and_peak_sessions_per_instance() {
 fn a_snapshot_is_written_when_the_load_changed_or_daily() {
     let fleet = multi_session_fleet();
     let open = sessions_on_three_instances();
-    let (first, write) = snapshot(REGION, &fleet, &open, None, at(0), retention());
+    let (first, write) = snapshot(&target(), &fleet, &open, None, at(0), retention());
     assert!(write, "no last snapshot");
 
     let mut fewer = open.clone();
@@ -839,7 +856,7 @@ fn a_snapshot_is_written_when_the_load_changed_or_daily() {
         ("capacity changed", &busier, &open, at(5), true),
         ("no longer multi-session", &single, &open, at(5), true),
     ] {
-        let (snap, w) = snapshot(REGION, fleet, open, Some(&first), now, retention());
+        let (snap, w) = snapshot(&target(), fleet, open, Some(&first), now, retention());
         assert_eq!(w, write, "{name}");
         assert_eq!(snap.time, now, "{name}");
         assert_eq!(snap.sk, key_time(now), "{name}");
@@ -853,7 +870,14 @@ fn a_snapshot_is_written_when_the_load_changed_or_daily() {
     // starts over when the last snapshot no longer had it.
     let mut drained = first.clone();
     drained.instances.remove("i-0bbb");
-    let (snap, w) = snapshot(REGION, &fleet, &open, Some(&drained), at(30), retention());
+    let (snap, w) = snapshot(
+        &target(),
+        &fleet,
+        &open,
+        Some(&drained),
+        at(30),
+        retention(),
+    );
     assert!(w);
     assert_eq!(snap.instances["i-0aaa"].busy_since, at(0));
     assert_eq!(snap.instances["i-0bbb"].busy_since, at(30));
@@ -868,7 +892,7 @@ fn overpacked_from_recorded_sessions_counts_only_active_ones() {
     let policy = Policy::builtin();
     let fleet = described(json!({"Name": FLEET, "FleetType": "ALWAYS_ON", "State": "RUNNING"}));
     let overpacked = |records: &[SessionRecord]| {
-        let (snap, _) = snapshot(REGION, &fleet, records, None, at(0), retention());
+        let (snap, _) = snapshot(&target(), &fleet, records, None, at(0), retention());
         let tracked: Vec<_> = records.iter().map(SessionRecord::tracked).collect();
         let view = SessionView {
             fleet: &fleet,

@@ -2,23 +2,30 @@
 //! port the services use. The DynamoDB adapter is [`crate::aws::dynamodb`].
 //!
 //! One table, on-demand. Access patterns, each a GetItem or a Query (never a Scan):
-//! 1. current compliance of one resource: GetItem `PK = RES#<region>#<type>#<name>`,
+//! Every key names the account, then the region (`<account>#<region>`), so one table
+//! holds an organisation: a deployment's own account as well as its members. Tables of
+//! the single-account layout (keys without the account) are moved once by
+//! `streamwarden migrate-table` (docs/organization.md); the functions refuse to start on
+//! one that still holds them, so nothing is read half-migrated.
+//!
+//! 1. current compliance of one resource: GetItem `PK = RES#<account>#<region>#<type>#<name>`,
 //!    `SK = STATE`; every non-compliant resource: Query the sparse index `gsi1`
 //!    (`GSI1PK = NONCOMPLIANT`), which holds only states with open findings;
 //! 2. finding history of one resource, newest first: Query `PK`, `SK` begins with
 //!    `HIST#`, descending; every finding change of a region in a period: Query `gsi2`
-//!    (`GSI2PK = CHANGES#<region>#<YYYY-MM-DD>`) per day;
-//! 3. sessions (one item per session, `PK = SESSION#<region>#<id>`, `SK = SESSION`):
-//!    of one fleet in a time range: Query `gsi1` (`GSI1PK = FLEET#<region>#<fleet>`,
+//!    (`GSI2PK = CHANGES#<account>#<region>#<YYYY-MM-DD>`) per day;
+//! 3. sessions (one item per session, `PK = SESSION#<account>#<region>#<id>`, `SK = SESSION`):
+//!    of one fleet in a time range: Query `gsi1` (`GSI1PK = FLEET#<account>#<region>#<fleet>`,
 //!    `GSI1SK` = start time `#` session ID); of one user: Query `gsi2`
-//!    (`GSI2PK = USER#<user>`); of one instance: Query `gsi3`
-//!    (`GSI3PK = INSTANCE#<region>#<instance>`, only sessions with an InstanceId);
-//! 4. open sessions of one fleet: Query the sparse `gsi4` (`GSI4PK = OPEN#<region>#<fleet>`),
+//!    (`GSI2PK = USER#<user>`: a person across accounts); of one instance: Query `gsi3`
+//!    (`GSI3PK = INSTANCE#<account>#<region>#<instance>`, only sessions with an InstanceId);
+//! 4. open sessions of one fleet: Query the sparse `gsi4` (`GSI4PK = OPEN#<account>#<region>#<fleet>`),
 //!    which holds a session only until the recorder closes it;
-//! 5. capacity snapshots of one fleet in a time range: Query `PK = SNAP#<region>#<fleet>`,
+//! 5. capacity snapshots of one fleet in a time range: Query `PK = SNAP#<account>#<region>#<fleet>`,
 //!    `SK` between two times.
 //!
-//! The recorder's own bookkeeping is one item per region, `PK = RECORDER#<region>`,
+//! The recorder's own bookkeeping is one item per account and region,
+//! `PK = RECORDER#<account>#<region>`,
 //! `SK = STATE`. Every range key that holds a time is RFC 3339 UTC with whole seconds
 //! (`2026-11-27T04:55:00Z`), so text order is time order.
 
@@ -31,6 +38,7 @@ pub use sessions::{SessionQuery, SessionStore, SessionsOf};
 
 use crate::error::BoxError;
 use crate::finding::ResourceType;
+pub use crate::org::Target;
 use std::future::Future;
 
 /// Attribute and index names, shared by the adapter, the template test and the docs.
@@ -65,27 +73,34 @@ pub mod schema {
     ];
 }
 
-/// A fleet or stack in one region: the partition of its state and history.
+/// A resource of one account in one region: the partition of its state and history.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceKey {
+    pub account: String,
     pub region: String,
     pub resource_type: ResourceType,
     pub name: String,
 }
 
 impl ResourceKey {
-    pub fn new(region: &str, resource_type: ResourceType, name: &str) -> Self {
+    pub fn new(target: &Target, resource_type: ResourceType, name: &str) -> Self {
         ResourceKey {
-            region: region.to_owned(),
+            account: target.account.clone(),
+            region: target.region.clone(),
             resource_type,
             name: name.to_owned(),
         }
     }
 
+    pub fn target(&self) -> Target {
+        Target::new(&self.account, &self.region)
+    }
+
     /// The partition key.
     pub fn pk(&self) -> String {
         format!(
-            "RES#{}#{}#{}",
+            "RES#{}#{}#{}#{}",
+            self.account,
             self.region,
             self.resource_type.as_str(),
             self.name
@@ -206,11 +221,11 @@ pub trait FindingStore {
         region: Option<&str>,
     ) -> impl Future<Output = Result<Vec<ResourceState>, StoreError>> + Send;
 
-    /// Every finding change of one region in `[since, until]`, oldest first (the
-    /// changes-by-day index, one Query per day).
+    /// Every finding change of one account's region in `[since, until]`, oldest first
+    /// (the changes-by-day index, one Query per day).
     fn changes(
         &self,
-        region: &str,
+        target: &Target,
         since: chrono::DateTime<chrono::Utc>,
         until: chrono::DateTime<chrono::Utc>,
     ) -> impl Future<Output = Result<Vec<HistoryRecord>, StoreError>> + Send;

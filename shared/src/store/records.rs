@@ -1,7 +1,7 @@
 //! The items of the compliance table, as serde records (mapped to AttributeValues by
 //! serde_dynamo in the adapter).
 
-use super::{ResourceKey, schema};
+use super::{ResourceKey, Target, schema};
 use crate::finding::{ResourceType, Severity};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,8 @@ pub struct ResourceState {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(default)]
+    pub account: String,
     pub region: String,
     pub resource_type: ResourceType,
     pub resource: String,
@@ -107,12 +109,21 @@ impl ResourceState {
         ResourceState {
             pk: key.pk(),
             sk: schema::STATE_SK.to_owned(),
+            account: key.account.clone(),
             region: key.region.clone(),
             resource_type: key.resource_type,
             resource: key.name.clone(),
             gsi1_pk: worst.map(|_| schema::NONCOMPLIANT.to_owned()),
             // Highest severity first when the index is read in ascending order.
-            gsi1_sk: worst.map(|s| format!("{}#{}#{}", 9 - s as u8, key.region, key.name)),
+            gsi1_sk: worst.map(|s| {
+                format!(
+                    "{}#{}#{}#{}",
+                    9 - s as u8,
+                    key.account,
+                    key.region,
+                    key.name
+                )
+            }),
             findings,
             version,
             updated_at,
@@ -122,13 +133,23 @@ impl ResourceState {
     }
 
     pub fn key(&self) -> ResourceKey {
-        ResourceKey::new(&self.region, self.resource_type, &self.resource)
+        ResourceKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            resource_type: self.resource_type,
+            name: self.resource.clone(),
+        }
     }
 }
 
-/// The partition of one region's finding changes of one day (gsi2).
-pub fn changes_pk(region: &str, day: chrono::NaiveDate) -> String {
-    format!("CHANGES#{region}#{}", day.format("%Y-%m-%d"))
+/// The partition of one account's region's finding changes of one day (gsi2).
+pub fn changes_pk(target: &Target, day: chrono::NaiveDate) -> String {
+    format!(
+        "CHANGES#{}#{}#{}",
+        target.account,
+        target.region,
+        day.format("%Y-%m-%d")
+    )
 }
 
 /// One change of one finding (`SK = HIST#<time>#<trigger id>#<rule>`).
@@ -148,7 +169,7 @@ pub struct HistoryRecord {
     pub trigger: TriggerRecord,
     /// Expiry (epoch seconds) for DynamoDB TTL.
     pub ttl: i64,
-    /// The region's changes of one day, `CHANGES#<region>#<YYYY-MM-DD>` (gsi2), so the
+    /// The region's changes of one day, `CHANGES#<account>#<region>#<YYYY-MM-DD>` (gsi2), so the
     /// digest finds every change of a period without reading every resource.
     #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
     pub gsi2_pk: Option<String>,
@@ -159,8 +180,8 @@ pub struct HistoryRecord {
 
 impl HistoryRecord {
     /// Sets the keys of the changes-by-day index from `pk`, `sk` and the trigger time.
-    pub fn index_by_day(&mut self, region: &str) {
-        self.gsi2_pk = Some(changes_pk(region, self.trigger.time.date_naive()));
+    pub fn index_by_day(&mut self, target: &Target) {
+        self.gsi2_pk = Some(changes_pk(target, self.trigger.time.date_naive()));
         let rest = self
             .sk
             .strip_prefix(schema::HISTORY_PREFIX)
@@ -168,11 +189,27 @@ impl HistoryRecord {
         self.gsi2_sk = Some(format!("{rest}#{}", self.pk));
     }
 
+    /// The resource's key, from the partition key.
+    pub fn key(&self) -> Option<ResourceKey> {
+        let mut parts = self.pk.splitn(5, '#');
+        let (_, account, region, kind, name) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        Some(ResourceKey {
+            account: account.to_owned(),
+            region: region.to_owned(),
+            resource_type: ResourceType::parse(kind)?,
+            name: name.to_owned(),
+        })
+    }
+
     /// The resource type and name, from the partition key.
     pub fn resource(&self) -> Option<(ResourceType, String)> {
-        let mut parts = self.pk.splitn(4, '#');
-        let (_, _, kind, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        Some((ResourceType::parse(kind)?, name.to_owned()))
+        self.key().map(|k| (k.resource_type, k.name))
     }
 
     /// The sort key: time first (newest-first queries), then the trigger and the rule,

@@ -7,7 +7,7 @@
 //! run. An end is never a single instant: it lies between the last run that saw the
 //! session (`ended_after`) and the first that did not (`ended_before`).
 
-use super::{StoreError, schema};
+use super::{StoreError, Target, schema};
 use crate::model::TrackedSession;
 pub use crate::model::{InstanceLoad, Observation};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -20,41 +20,46 @@ pub fn key_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn session_pk(region: &str, session_id: &str) -> String {
-    format!("SESSION#{region}#{session_id}")
+pub fn session_pk(target: &Target, session_id: &str) -> String {
+    format!("SESSION#{}#{}#{session_id}", target.account, target.region)
 }
 
-pub fn fleet_sessions_pk(region: &str, fleet: &str) -> String {
-    format!("FLEET#{region}#{fleet}")
+pub fn fleet_sessions_pk(target: &Target, fleet: &str) -> String {
+    format!("FLEET#{}#{}#{fleet}", target.account, target.region)
 }
 
 pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
 }
 
-pub fn instance_pk(region: &str, instance_id: &str) -> String {
-    format!("INSTANCE#{region}#{instance_id}")
+pub fn instance_pk(target: &Target, instance_id: &str) -> String {
+    format!(
+        "INSTANCE#{}#{}#{instance_id}",
+        target.account, target.region
+    )
 }
 
-pub fn open_pk(region: &str, fleet: &str) -> String {
-    format!("OPEN#{region}#{fleet}")
+pub fn open_pk(target: &Target, fleet: &str) -> String {
+    format!("OPEN#{}#{}#{fleet}", target.account, target.region)
 }
 
-pub fn snapshot_pk(region: &str, fleet: &str) -> String {
-    format!("SNAP#{region}#{fleet}")
+pub fn snapshot_pk(target: &Target, fleet: &str) -> String {
+    format!("SNAP#{}#{}#{fleet}", target.account, target.region)
 }
 
-pub fn recorder_pk(region: &str) -> String {
-    format!("RECORDER#{region}")
+pub fn recorder_pk(target: &Target) -> String {
+    format!("RECORDER#{}#{}", target.account, target.region)
 }
 
-/// One streaming session (`PK = SESSION#<region>#<id>`, `SK = SESSION`).
+/// One streaming session (`PK = SESSION#<account>#<region>#<id>`, `SK = SESSION`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(default)]
+    pub account: String,
     pub region: String,
     pub session_id: String,
     pub user_id: String,
@@ -110,6 +115,10 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
+    pub fn target(&self) -> Target {
+        Target::new(&self.account, &self.region)
+    }
+
     /// When it began as far as anyone knows: StartTime, or the first run that saw it.
     pub fn began(&self) -> DateTime<Utc> {
         self.start_time.unwrap_or(self.first_seen)
@@ -122,19 +131,17 @@ impl SessionRecord {
     /// Sets every derived key from the fields (call after changing them).
     pub fn index(&mut self) {
         let order = format!("{}#{}", key_time(self.began()), self.session_id);
-        self.pk = session_pk(&self.region, &self.session_id);
+        let target = self.target();
+        self.pk = session_pk(&target, &self.session_id);
         self.sk = schema::SESSION_SK.to_owned();
-        self.gsi1_pk = fleet_sessions_pk(&self.region, &self.fleet);
+        self.gsi1_pk = fleet_sessions_pk(&target, &self.fleet);
         self.gsi1_sk = order.clone();
         self.gsi2_pk = user_pk(&self.user_id);
         self.gsi2_sk = order.clone();
-        self.gsi3_pk = self
-            .instance_id
-            .as_deref()
-            .map(|i| instance_pk(&self.region, i));
+        self.gsi3_pk = self.instance_id.as_deref().map(|i| instance_pk(&target, i));
         self.gsi3_sk = self.instance_id.as_ref().map(|_| order.clone());
         if self.is_open() {
-            self.gsi4_pk = Some(open_pk(&self.region, &self.fleet));
+            self.gsi4_pk = Some(open_pk(&target, &self.fleet));
             self.gsi4_sk = Some(order);
         } else {
             self.gsi4_pk = None;
@@ -204,7 +211,7 @@ impl CapacitySnapshot {
     }
 }
 
-/// A fleet's capacity and load at one run (`PK = SNAP#<region>#<fleet>`, `SK` = the run's
+/// A fleet's capacity and load at one run (`PK = SNAP#<account>#<region>#<fleet>`, `SK` = the run's
 /// time). Written when anything in it changed since the last snapshot, and at least
 /// daily, so a time range always finds the snapshot in force at its start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,6 +220,8 @@ pub struct CapacitySnapshot {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(default)]
+    pub account: String,
     pub region: String,
     pub fleet: String,
     pub time: DateTime<Utc>,
@@ -251,13 +260,16 @@ impl CapacitySnapshot {
     }
 }
 
-/// The recorder's bookkeeping for one region (`PK = RECORDER#<region>`, `SK = STATE`).
+/// The recorder's bookkeeping for one account's region (`PK = RECORDER#<account>#<region>`,
+/// `SK = STATE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecorderState {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(default)]
+    pub account: String,
     pub region: String,
     /// The last run that listed the region's fleets.
     pub last_run: DateTime<Utc>,
@@ -272,11 +284,12 @@ pub struct RecorderState {
 }
 
 impl RecorderState {
-    pub fn new(region: &str, last_run: DateTime<Utc>) -> Self {
+    pub fn new(target: &Target, last_run: DateTime<Utc>) -> Self {
         RecorderState {
-            pk: recorder_pk(region),
+            pk: recorder_pk(target),
             sk: schema::STATE_SK.to_owned(),
-            region: region.to_owned(),
+            account: target.account.clone(),
+            region: target.region.clone(),
             last_run,
             fleets: BTreeSet::new(),
             incomplete: BTreeMap::new(),
@@ -292,14 +305,14 @@ impl RecorderState {
 /// Whose sessions a query asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionsOf {
-    /// A user, across fleets, regions and authentication types.
+    /// A user, across fleets, accounts, regions and authentication types.
     User(String),
     Fleet {
-        region: String,
+        target: Target,
         fleet: String,
     },
     Instance {
-        region: String,
+        target: Target,
         instance: String,
     },
 }
@@ -362,7 +375,7 @@ impl std::ops::AddAssign for WriteStats {
 pub trait SessionStore {
     fn recorder_state(
         &self,
-        region: &str,
+        target: &Target,
     ) -> impl Future<Output = Result<Option<RecorderState>, StoreError>> + Send;
 
     /// Saves the state unless a run that started later saved first (`None` then); the
@@ -375,14 +388,14 @@ pub trait SessionStore {
     /// The open sessions of one fleet (the sparse index).
     fn open_sessions(
         &self,
-        region: &str,
+        target: &Target,
         fleet: &str,
     ) -> impl Future<Output = Result<Vec<SessionRecord>, StoreError>> + Send;
 
     /// The fleet's latest snapshot taken at or before `at` (`None`: the latest of all).
     fn latest_snapshot(
         &self,
-        region: &str,
+        target: &Target,
         fleet: &str,
         at: Option<DateTime<Utc>>,
     ) -> impl Future<Output = Result<Option<CapacitySnapshot>, StoreError>> + Send;
@@ -403,7 +416,7 @@ pub trait SessionStore {
     /// force at `since`.
     fn snapshots(
         &self,
-        region: &str,
+        target: &Target,
         fleet: &str,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,

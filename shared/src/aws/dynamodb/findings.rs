@@ -3,7 +3,7 @@
 
 use super::store::{DynamoStore, s};
 use crate::store::{
-    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, schema,
+    Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, StoreError, Target, schema,
 };
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -117,7 +117,7 @@ impl FindingStore for DynamoStore {
 
     async fn changes(
         &self,
-        region: &str,
+        target: &Target,
         since: chrono::DateTime<chrono::Utc>,
         until: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<HistoryRecord>, StoreError> {
@@ -130,7 +130,7 @@ impl FindingStore for DynamoStore {
                 .query_items(
                     Some(schema::GSI2),
                     schema::GSI2_PK,
-                    &crate::store::records::changes_pk(region, day),
+                    &crate::store::records::changes_pk(target, day),
                     schema::GSI2_SK,
                     Some((from.clone(), to.clone())),
                     true,

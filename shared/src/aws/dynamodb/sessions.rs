@@ -7,7 +7,7 @@ use crate::store::sessions::{
     SessionStore, SessionsOf, WriteStats, fleet_sessions_pk, instance_pk, key_time, open_pk,
     recorder_pk, snapshot_pk, user_pk,
 };
-use crate::store::{StoreError, schema};
+use crate::store::{StoreError, Target, schema};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use chrono::{DateTime, Utc};
@@ -94,12 +94,12 @@ fn start_range(query: &SessionQuery) -> Option<(String, String)> {
 }
 
 impl SessionStore for DynamoStore {
-    async fn recorder_state(&self, region: &str) -> Result<Option<RecorderState>, StoreError> {
+    async fn recorder_state(&self, target: &Target) -> Result<Option<RecorderState>, StoreError> {
         let out = self
             .client()
             .get_item()
             .table_name(self.table())
-            .key(schema::PK, s(&recorder_pk(region)))
+            .key(schema::PK, s(&recorder_pk(target)))
             .key(schema::SK, s(schema::STATE_SK))
             .consistent_read(true)
             .send()
@@ -140,14 +140,14 @@ impl SessionStore for DynamoStore {
 
     async fn open_sessions(
         &self,
-        region: &str,
+        target: &Target,
         fleet: &str,
     ) -> Result<Vec<SessionRecord>, StoreError> {
         let items = self
             .query_items(
                 Some(schema::GSI4),
                 schema::GSI4_PK,
-                &open_pk(region, fleet),
+                &open_pk(target, fleet),
                 schema::GSI4_SK,
                 None,
                 true,
@@ -159,7 +159,7 @@ impl SessionStore for DynamoStore {
 
     async fn latest_snapshot(
         &self,
-        region: &str,
+        target: &Target,
         fleet: &str,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<CapacitySnapshot>, StoreError> {
@@ -168,7 +168,7 @@ impl SessionStore for DynamoStore {
             .query_items(
                 None,
                 schema::PK,
-                &snapshot_pk(region, fleet),
+                &snapshot_pk(target, fleet),
                 schema::SK,
                 range,
                 false,
@@ -242,16 +242,16 @@ impl SessionStore for DynamoStore {
                 user_pk(user),
                 schema::GSI2_SK,
             ),
-            SessionsOf::Fleet { region, fleet } => (
+            SessionsOf::Fleet { target, fleet } => (
                 schema::GSI1,
                 schema::GSI1_PK,
-                fleet_sessions_pk(region, fleet),
+                fleet_sessions_pk(target, fleet),
                 schema::GSI1_SK,
             ),
-            SessionsOf::Instance { region, instance } => (
+            SessionsOf::Instance { target, instance } => (
                 schema::GSI3,
                 schema::GSI3_PK,
-                instance_pk(region, instance),
+                instance_pk(target, instance),
                 schema::GSI3_SK,
             ),
         };
@@ -273,14 +273,14 @@ impl SessionStore for DynamoStore {
 
     async fn snapshots(
         &self,
-        region: &str,
+        target: &Target,
         fleet: &str,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
     ) -> Result<Vec<CapacitySnapshot>, StoreError> {
         let mut snapshots = Vec::new();
         if let Some(since) = since
-            && let Some(before) = self.latest_snapshot(region, fleet, Some(since)).await?
+            && let Some(before) = self.latest_snapshot(target, fleet, Some(since)).await?
         {
             snapshots.push(before);
         }
@@ -290,7 +290,7 @@ impl SessionStore for DynamoStore {
             .query_items(
                 None,
                 schema::PK,
-                &snapshot_pk(region, fleet),
+                &snapshot_pk(target, fleet),
                 schema::SK,
                 Some((from, to)),
                 true,

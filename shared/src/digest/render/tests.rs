@@ -111,6 +111,7 @@ fn usage(fleet: &str, sessions: &[u32]) -> FleetUsage {
 /// and a region with an error.
 fn sample() -> Digest {
     let eu = RegionDigest {
+        account: "123456789012".to_owned(),
         region: "eu-west-1".to_owned(),
         open: vec![
             open(
@@ -253,6 +254,7 @@ fn sample() -> Digest {
         errors: Vec::new(),
     };
     let us = RegionDigest {
+        account: "123456789012".to_owned(),
         region: "us-east-1".to_owned(),
         open: vec![open(
             ResourceType::Fleet,
@@ -352,6 +354,7 @@ fn huge(fleets: usize, findings: usize) -> Digest {
             .map(|i| format!("fleet broken-{i}: ThrottlingException: Rate exceeded"))
             .collect();
         d.regions.push(RegionDigest {
+            account: "123456789012".to_owned(),
             region: (*region).to_owned(),
             open_by_severity: BTreeMap::new(),
             open,
@@ -561,6 +564,7 @@ fn sections_are_left_out_when_fewer_rows_are_not_enough() {
     let template = d.regions[0].clone();
     d.regions = (0..400)
         .map(|i| RegionDigest {
+            account: "123456789012".to_owned(),
             region: format!("xx-test-{i}"),
             ..template.clone()
         })
@@ -577,6 +581,7 @@ fn sections_are_left_out_when_fewer_rows_are_not_enough() {
     // Thousands of regions: one line each is too much, so the text is cut at a line.
     d.regions = (0..5000)
         .map(|i| RegionDigest {
+            account: "123456789012".to_owned(),
             region: format!("xx-test-{i}"),
             ..template.clone()
         })
