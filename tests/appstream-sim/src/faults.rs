@@ -39,6 +39,12 @@ pub struct FaultRule {
     /// when it names it in `Name`, `FleetName`, `Names` or a fleet `ResourceArn`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fleets: Vec<String>,
+    /// Only calls answered by this account's worlds match (all accounts when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Only calls answered by a world in this region match (all regions when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl FaultRule {
@@ -78,8 +84,19 @@ impl FaultRule {
         Ok(())
     }
 
-    fn matches(&self, operation: &str, params: &Value) -> bool {
+    fn matches(
+        &self,
+        operation: &str,
+        params: &Value,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> bool {
         if !self.operations.is_empty() && !self.operations.iter().any(|o| o == operation) {
+            return false;
+        }
+        if self.account.as_deref().is_some_and(|a| Some(a) != account)
+            || self.region.as_deref().is_some_and(|r| Some(r) != region)
+        {
             return false;
         }
         if self.fleets.is_empty() {
@@ -155,11 +172,23 @@ impl Faults {
     }
 
     /// Counts the call against every matching rule and decides its fate. Throttling wins
-    /// over a server error when both are due; latencies add up.
+    /// over a server error when both are due; latencies add up. Rules scoped to an
+    /// account or region do not match (see [`decide_in`](Self::decide_in)).
     pub fn decide(&mut self, operation: &str, params: &Value) -> FaultDecision {
+        self.decide_in(operation, params, None, None)
+    }
+
+    /// [`decide`](Self::decide) for a call answered by the world of `account` in `region`.
+    pub fn decide_in(
+        &mut self,
+        operation: &str,
+        params: &Value,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> FaultDecision {
         let mut decision = FaultDecision::default();
         for state in &mut self.rules {
-            if !state.rule.matches(operation, params) {
+            if !state.rule.matches(operation, params, account, region) {
                 continue;
             }
             state.matched += 1;
@@ -243,6 +272,25 @@ mod tests {
             .collect();
         assert_eq!(seen, [false, true, false, true]);
         assert!(faults.decide("DescribeStacks", &json!({})).error.is_none());
+    }
+
+    #[test]
+    fn account_and_region_scoping() {
+        let mut faults = Faults::default();
+        faults
+            .set(vec![FaultRule {
+                error_every: Some(1),
+                account: Some("111111111111".into()),
+                region: Some("eu-west-1".into()),
+                ..FaultRule::default()
+            }])
+            .unwrap();
+        let p = json!({});
+        let hit = |f: &mut Faults, a, r| f.decide_in("X", &p, a, r).error.is_some();
+        assert!(hit(&mut faults, Some("111111111111"), Some("eu-west-1")));
+        assert!(!hit(&mut faults, Some("222222222222"), Some("eu-west-1")));
+        assert!(!hit(&mut faults, Some("111111111111"), Some("us-east-1")));
+        assert!(faults.decide("X", &p).error.is_none());
     }
 
     #[test]

@@ -13,6 +13,11 @@
 //! State comes from a [`Scenario`] (a JSON document shaped like `describe-*` output);
 //! tests drive it through the `/_sim/` control API or in process through [`Sim`].
 //!
+//! It serves many accounts and regions at once, one world per (account, region), and
+//! picks the world from the request's SigV4 access key and scope region; STS
+//! `AssumeRole` and `GetCallerIdentity` answer on the same port ([`sts`], [`sim`]).
+//! Signatures are not verified.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), appstream_sim::Error> {
 //! use appstream_sim::{Scenario, SimConfig, Simulator};
@@ -25,9 +30,11 @@
 
 pub mod error;
 pub mod faults;
+pub mod generate;
 pub mod scenario;
 pub mod server;
 pub mod sim;
+pub mod sts;
 pub mod tagging;
 pub mod time;
 pub mod wire;
@@ -43,7 +50,7 @@ use tokio::task::JoinHandle;
 pub use error::{Error, SimError};
 pub use faults::FaultRule;
 pub use scenario::Scenario;
-pub use sim::{CallRecord, Protocol, Sim};
+pub use sim::{CallRecord, Caller, Protocol, Sim};
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use appstream_sim::generate::Generate;
 use appstream_sim::{FaultRule, Scenario, SimConfig, Simulator};
 use clap::Parser;
 
@@ -52,6 +53,32 @@ struct Args {
     /// Limit faults to calls about this fleet (repeatable).
     #[arg(long = "fault-fleet", value_name = "NAME")]
     fault_fleets: Vec<String>,
+    /// Limit faults to calls answered by this account.
+    #[arg(long, value_name = "ACCOUNT")]
+    fault_account: Option<String>,
+    /// Limit faults to calls answered in this region.
+    #[arg(long, value_name = "REGION")]
+    fault_region: Option<String>,
+    /// Generate this many accounts (ids 100000000001, ...) next to the scenario's.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    generate_accounts: usize,
+    /// Regions of each generated account (comma-separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "us-east-1,eu-west-1,ap-southeast-2"
+    )]
+    generate_regions: Vec<String>,
+    /// Fleets per generated account and region.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    generate_fleets: usize,
+    /// Stacks per generated account and region.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    generate_stacks: usize,
+    /// The role every generated account declares.
+    #[arg(long, value_name = "NAME", default_value = "StreamwardenMember")]
+    generate_role: String,
     /// File to write the listening URL to.
     #[arg(long, value_name = "PATH")]
     port_file: Option<PathBuf>,
@@ -91,6 +118,8 @@ fn config(args: &Args) -> Result<SimConfig> {
         seed: args.fault_seed,
         operations: args.fault_operations.clone(),
         fleets: args.fault_fleets.clone(),
+        account: args.fault_account.clone(),
+        region: args.fault_region.clone(),
     };
     let faults = if rule.is_empty() {
         Vec::new()
@@ -143,10 +172,21 @@ async fn main() -> Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
-    let scenario = match &args.scenario {
+    let mut scenario = match &args.scenario {
         Some(path) => Scenario::from_file(path)?,
         None => Scenario::empty(),
     };
+    if args.generate_accounts > 0 {
+        let generated = Generate {
+            accounts: args.generate_accounts,
+            regions: args.generate_regions.clone(),
+            fleets: args.generate_fleets,
+            stacks: args.generate_stacks,
+            role_name: Some(args.generate_role.clone()),
+            ..Generate::default()
+        };
+        scenario.accounts.extend(generated.accounts()?);
+    }
     let handle = Simulator::start(scenario, config(&args)?).await?;
     let url = handle.url();
     if let Some(path) = &args.port_file {

@@ -38,6 +38,43 @@
 //!   may also carry its own `Tags` map, which is moved to the tag store.
 //! - Image builders use the fleet timings: `PENDING` lasts `FleetStartSeconds`,
 //!   `STOPPING` lasts `FleetStopSeconds`.
+//!
+//! ## Many accounts and regions
+//!
+//! The top level is the *home* world: the default account (`AccountId`) in `Region`.
+//! `Accounts` adds other accounts, other regions of the default account, and roles:
+//!
+//! ```json
+//! {
+//!   "Now": "2026-11-30T08:00:00Z",
+//!   "Fleets": [ ... ],
+//!   "Accounts": {
+//!     "111111111111": {
+//!       "Roles": [ {"RoleName": "StreamwardenAudit", "Deny": ["DescribeImages"]} ],
+//!       "Regions": {
+//!         "eu-west-1": { "Fleets": [ ... ], "Stacks": [ ... ], "Tags": { ... } },
+//!         "ap-east-1": { "Enabled": false }
+//!       }
+//!     },
+//!     "222222222222": { "Regions": { "us-east-1": { } } }
+//!   }
+//! }
+//! ```
+//!
+//! - A region's body is a scenario body (every key above but `Now`, `PageSizes`,
+//!   `Region`, `AccountId` and `Accounts`, which belong to the top level); its ARNs carry
+//!   the entry's account and region. The default account's home region stays at the top
+//!   level.
+//! - `"Enabled": false` is an opt-in region not enabled: every call answers
+//!   `UnrecognizedClientException` (403).
+//! - `Roles` may be assumed by anyone through STS `AssumeRole`; a call made with the
+//!   role's credentials to an operation in `Deny` (`*`: all of them; `GetResources` for
+//!   the tagging API) answers `AccessDeniedException` (400). AssumeRole of a role not
+//!   declared answers `AccessDenied` (403).
+//! - An account with no world in a region answers there as an empty account (its world
+//!   is created on first use, so calls can seed it); the default account answers from
+//!   the home world in every region it has no world of its own for.
+//! - The clock, page sizes and fault rules are shared by every world.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -104,6 +141,38 @@ pub struct Scenario {
     pub timings: Timings,
     /// Whether sessions disappear once the clock passes their `MaxExpirationTime`.
     pub expire_sessions: bool,
+    /// Further accounts (and further regions of this one), with their roles.
+    pub accounts: Vec<AccountSpec>,
+}
+
+/// A role declared in an account: anyone may assume it (`sts:AssumeRole`); calls made
+/// with its credentials to an operation in `deny` answer `AccessDeniedException`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSpec {
+    /// The role's name (the ARN is `arn:aws:iam::<account>:role/<name>`).
+    pub name: String,
+    /// Operations the role may not call (`*`: every one).
+    pub deny: Vec<String>,
+}
+
+/// What an account has in one region.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegionSpec {
+    /// A world built from this body (its `Region` and `AccountId` are the entry's).
+    Enabled(Box<Scenario>),
+    /// An opt-in region not enabled: every call answers `UnrecognizedClientException`.
+    Disabled,
+}
+
+/// One entry of `Accounts`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccountSpec {
+    /// The 12-digit account id.
+    pub id: String,
+    /// Roles that may be assumed.
+    pub roles: Vec<RoleSpec>,
+    /// The account's regions, in document order.
+    pub regions: Vec<(String, RegionSpec)>,
 }
 
 impl Default for Scenario {
@@ -124,6 +193,7 @@ impl Default for Scenario {
             page_sizes: BTreeMap::new(),
             timings: Timings::default(),
             expire_sessions: false,
+            accounts: Vec::new(),
         }
     }
 }
@@ -170,6 +240,18 @@ impl Scenario {
         }
         if let Some(account) = take_string(&mut doc, "AccountId")? {
             scenario.account_id = account;
+        }
+        if let Some(accounts) = doc.remove("Accounts").filter(|v| !v.is_null()) {
+            scenario.accounts = parse_accounts(accounts)?;
+            let home = (&scenario.account_id, &scenario.region);
+            if let Some(a) = scenario.accounts.iter().find(|a| &a.id == home.0)
+                && a.regions.iter().any(|(r, _)| r == home.1)
+            {
+                return Err(bad(format!(
+                    "Accounts.{}.Regions.{}: the default account's home region is the top level of the document",
+                    home.0, home.1
+                )));
+            }
         }
         scenario.fleets = take_objects(&mut doc, "Fleets")?;
         scenario.stacks = take_objects(&mut doc, "Stacks")?;
@@ -278,6 +360,99 @@ impl Scenario {
         }
         Ok(scenario)
     }
+}
+
+/// Whether `id` looks like an AWS account id (12 digits).
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Keys only the top level of a document may have.
+const TOP_LEVEL_ONLY: &[&str] = &["Now", "PageSizes", "Region", "AccountId", "Accounts"];
+
+/// Parses `{"<account id>": {"Roles": [...], "Regions": {"<region>": body}}, ...}`.
+pub fn parse_accounts(value: Value) -> Result<Vec<AccountSpec>, Error> {
+    let Value::Object(accounts) = value else {
+        return Err(bad("Accounts must be an object of account id -> account"));
+    };
+    let mut out = Vec::new();
+    for (id, account) in accounts {
+        let at = format!("Accounts.{id}");
+        if !is_account_id(&id) {
+            return Err(bad(format!("{at}: an account id is 12 digits")));
+        }
+        let Value::Object(mut account) = account else {
+            return Err(bad(format!("{at} must be an object")));
+        };
+        let mut spec = AccountSpec {
+            id: id.clone(),
+            ..AccountSpec::default()
+        };
+        for (i, mut role) in take_objects(&mut account, "Roles")
+            .map_err(|e| bad(format!("{at}: {e}")))?
+            .into_iter()
+            .enumerate()
+        {
+            let name = take_string(&mut role, "RoleName")?
+                .ok_or_else(|| bad(format!("{at}.Roles[{i}]: RoleName is required")))?;
+            let deny = match role.remove("Deny") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(ops)) => ops
+                    .into_iter()
+                    .map(|op| match op {
+                        Value::String(op) => Ok(op),
+                        _ => Err(bad(format!(
+                            "{at}.Roles[{i}].Deny must list operation names"
+                        ))),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(bad(format!("{at}.Roles[{i}].Deny must be an array"))),
+            };
+            spec.roles.push(RoleSpec { name, deny });
+        }
+        match account.remove("Regions") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(regions)) => {
+                for (region, body) in regions {
+                    let at = format!("{at}.Regions.{region}");
+                    let Value::Object(mut body) = body else {
+                        return Err(bad(format!("{at} must be an object")));
+                    };
+                    let enabled = match body.remove("Enabled") {
+                        None | Some(Value::Null) => true,
+                        Some(Value::Bool(b)) => b,
+                        Some(_) => return Err(bad(format!("{at}.Enabled must be true or false"))),
+                    };
+                    if !enabled {
+                        spec.regions.push((region, RegionSpec::Disabled));
+                        continue;
+                    }
+                    if let Some(key) = TOP_LEVEL_ONLY.iter().find(|k| body.contains_key(**k)) {
+                        return Err(bad(format!(
+                            "{at}: {key} belongs to the top level of the document"
+                        )));
+                    }
+                    let mut world = Scenario::from_json(Value::Object(body)).map_err(|e| {
+                        bad(format!(
+                            "{at}: {}",
+                            e.to_string().trim_start_matches("invalid scenario: ")
+                        ))
+                    })?;
+                    world.region.clone_from(&region);
+                    world.account_id.clone_from(&id);
+                    spec.regions
+                        .push((region, RegionSpec::Enabled(Box::new(world))));
+                }
+            }
+            Some(_) => {
+                return Err(bad(format!(
+                    "{at}.Regions must be an object of region -> body"
+                )));
+            }
+        }
+        out.push(spec);
+    }
+    Ok(out)
 }
 
 /// Parses `{"Operation": size, ...}`.
@@ -409,5 +584,40 @@ mod tests {
         assert_eq!(s.timings.fleet_stop_seconds, 30.0);
         assert!(s.expire_sessions);
         assert_eq!(s.tags[0].0, "f");
+    }
+
+    #[test]
+    fn reads_accounts() {
+        let s = Scenario::from_json(json!({
+            "Accounts": {
+                "111111111111": {
+                    "Roles": [{"RoleName": "Audit", "Deny": ["DescribeImages"]}],
+                    "Regions": {
+                        "eu-west-1": {"Fleets": [{"Name": "f"}]},
+                        "ap-east-1": {"Enabled": false}
+                    }
+                }
+            }
+        }))
+        .unwrap();
+        let a = &s.accounts[0];
+        assert_eq!(a.roles[0].deny, ["DescribeImages"]);
+        assert_eq!(a.regions[1], ("ap-east-1".to_owned(), RegionSpec::Disabled));
+        let RegionSpec::Enabled(world) = &a.regions[0].1 else {
+            panic!("eu-west-1 is enabled");
+        };
+        assert_eq!(
+            (world.account_id.as_str(), world.region.as_str()),
+            ("111111111111", "eu-west-1")
+        );
+        for doc in [
+            json!({"Accounts": {"12345": {}}}),
+            json!({"Accounts": {"111111111111": {"Roles": [{"Deny": []}]}}}),
+            json!({"Accounts": {"111111111111": {"Regions": {"eu-west-1": {"Now": 0}}}}}),
+            json!({"Accounts": {"123456789012": {"Regions": {"us-east-1": {}}}}}),
+            json!({"Accounts": {"111111111111": {"Regions": {"eu-west-1": {"Enabled": "no"}}}}}),
+        ] {
+            assert!(Scenario::from_json(doc.clone()).is_err(), "{doc}");
+        }
     }
 }

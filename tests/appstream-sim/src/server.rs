@@ -23,6 +23,15 @@
 //! | `GET`/`POST /_sim/images`, `GET`/`PATCH`/`DELETE /_sim/images/{name}` | Image object / merge patch | images (`GET` shows them as stored: `ImageSharedWithOthers` is derived on the wire) |
 //! | `POST`/`DELETE /_sim/associations` | `{"FleetName", "StackName"}` | associates / disassociates |
 //! | `POST /_sim/tags` | `{"Resource": ARN or name, "Tags": {...}}` | replaces a resource's tags |
+//! | `GET /_sim/accounts` | | `{"<id>": {"Roles": [...], "Regions": {"<region>": counts or {"Enabled": false}}}}` |
+//! | `POST /_sim/accounts` | `{"<id>": {"Roles", "Regions"}}` (the scenario's `Accounts`) | adds accounts, or replaces their roles and the regions given |
+//! | `POST /_sim/accounts/generate` | [`Generate`](crate::generate::Generate) as JSON | adds generated accounts; answers their ids |
+//! | `GET /_sim/sts` | | `{"AssumeRole": {account: calls}, "AssumeRoleDenied": {account: calls}, "GetCallerIdentity": n, "IssuedCredentials": n}` |
+//! | `DELETE /_sim/sts` | | resets the STS counters |
+//!
+//! The fleet, stack, session, image, association and tag endpoints act on the home
+//! world (the scenario's top level); seed other accounts through `Accounts`, these
+//! account endpoints, or AppStream calls signed with the account's id as access key.
 //!
 //! Counts: `health`'s `calls` and the call log (`GET /_sim/calls`) cover every AppStream
 //! operation, the image and usage report ones included.
@@ -43,8 +52,10 @@ use serde_json::{Map, Value, json};
 
 use crate::error::SimError;
 use crate::faults::FaultRule;
-use crate::scenario::{Scenario, parse_page_sizes};
+use crate::generate::Generate;
+use crate::scenario::{Scenario, parse_accounts, parse_page_sizes};
 use crate::sim::{Protocol, Sim};
+use crate::sts::{self, Scope, StsError};
 use crate::time::parse_timestamp;
 use crate::wire::{
     SERVICE, cbor_body_to_json, cbor_error_body, json_error_body, json_to_cbor_body,
@@ -101,6 +112,9 @@ pub fn router(sim: Sim) -> Router {
         .route("/_sim/images/{name}", member(Kind::Image))
         .route("/_sim/associations", post(associate).delete(disassociate))
         .route("/_sim/tags", post(set_tags))
+        .route("/_sim/accounts", get(get_accounts).post(add_accounts))
+        .route("/_sim/accounts/generate", post(generate_accounts))
+        .route("/_sim/sts", get(get_sts).delete(clear_sts))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(sim)
 }
@@ -141,13 +155,22 @@ fn json_error(error: &SimError) -> Response {
     )
 }
 
+/// The SigV4 credential scope of a request, if it is signed.
+fn scope(headers: &HeaderMap) -> Option<Scope> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Scope::from_authorization)
+}
+
 async fn perform(
     sim: &Sim,
     protocol: Protocol,
     operation: &str,
     params: &Value,
+    scope: Option<&Scope>,
 ) -> Result<Value, SimError> {
-    let outcome = sim.call(protocol, operation, params);
+    let outcome = sim.call_signed(protocol, operation, params, scope);
     match &outcome.result {
         Ok(_) => tracing::info!(%protocol, operation, status = 200, "call"),
         Err(e) => tracing::info!(%protocol, operation, status = e.status, code = %e.code, "call"),
@@ -183,13 +206,28 @@ async fn rpc_v2_cbor(
         Ok(p) => p,
         Err(e) => return cbor_error(&e),
     };
-    match perform(&sim, Protocol::RpcV2Cbor, &operation, &params).await {
+    match perform(
+        &sim,
+        Protocol::RpcV2Cbor,
+        &operation,
+        &params,
+        scope(&headers).as_ref(),
+    )
+    .await
+    {
         Ok(output) => wire_response(200, CBOR, json_to_cbor_body(&output), true),
         Err(e) => cbor_error(&e),
     }
 }
 
 async fn aws_json(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if form && !headers.contains_key("x-amz-target") {
+        return sts_query(&sim, &headers, &body);
+    }
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -221,10 +259,83 @@ async fn aws_json(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Re
             Err(e) => return json_error(&SimError::serialization(format!("invalid JSON: {e}"))),
         }
     };
-    match perform(&sim, Protocol::AwsJson11, &operation, &params).await {
+    match perform(
+        &sim,
+        Protocol::AwsJson11,
+        &operation,
+        &params,
+        scope(&headers).as_ref(),
+    )
+    .await
+    {
         Ok(output) => wire_response(200, AMZ_JSON, output.to_string().into_bytes(), false),
         Err(e) => json_error(&e),
     }
+}
+
+/// STS (Query protocol): a form-encoded `POST /`, answered in XML.
+fn sts_query(sim: &Sim, headers: &HeaderMap, body: &Bytes) -> Response {
+    let id = request_id();
+    let result = sts::parse_form(body)
+        .map_err(|e| StsError::sender(400, "MalformedInput", e))
+        .and_then(|form| sim.sts(scope(headers).as_ref(), &form));
+    let (status, xml) = match &result {
+        Ok(output) => (200, sts::render(output, &id)),
+        Err(e) => (e.status, sts::render_error(e, &id)),
+    };
+    tracing::info!(status, "sts call");
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut out = HeaderMap::new();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        out.insert("x-amzn-requestid", v);
+    }
+    (status, out, xml).into_response()
+}
+
+async fn get_accounts(State(sim): State<Sim>) -> Response {
+    ok_json(sim.accounts_json())
+}
+
+async fn add_accounts(State(sim): State<Sim>, body: Bytes) -> Response {
+    let value = match parse_body(&body) {
+        Ok(v) => v,
+        Err(e) => return control_error(&e),
+    };
+    match parse_accounts(value) {
+        Ok(specs) => control_result(sim.add_accounts(&specs).map(|()| sim.accounts_json())),
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+async fn generate_accounts(State(sim): State<Sim>, body: Bytes) -> Response {
+    let value = match parse_body(&body) {
+        Ok(v) => v,
+        Err(e) => return control_error(&e),
+    };
+    let spec: Generate = match serde_json::from_value(value) {
+        Ok(g) => g,
+        Err(e) => return bad_request(format!("invalid generator: {e}")),
+    };
+    match spec.accounts() {
+        Ok(specs) => {
+            let ids: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
+            control_result(
+                sim.add_accounts(&specs)
+                    .map(|()| json!({ "AccountIds": ids })),
+            )
+        }
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+async fn get_sts(State(sim): State<Sim>) -> Response {
+    ok_json(sim.sts_counts())
+}
+
+async fn clear_sts(State(sim): State<Sim>) -> Response {
+    sim.clear_sts_counts();
+    ok_json(sim.sts_counts())
 }
 
 fn ok_json(value: Value) -> Response {

@@ -1,5 +1,15 @@
-//! The shared simulator state: the account, the clock, fault rules, page sizes and the
-//! call log, behind one lock. Both the HTTP front end and in-process callers use [`Sim`].
+//! The shared simulator state: the accounts and their worlds, the clock, fault rules,
+//! page sizes, the call log and the STS state, behind one lock. Both the HTTP front end
+//! and in-process callers use [`Sim`].
+//!
+//! One world per (account, region). The scenario's top level is the *home* world (its
+//! `AccountId` and `Region`, the default account); its `Accounts` add the others. A call
+//! goes to the world of its caller (see [`crate::sts`]): the account of the access key
+//! (a key issued by AssumeRole: the role's account; 12 digits: that account; any other:
+//! the default account) and the region of the signature's scope. The default account
+//! answers from the home world in every region it has no world of its own for (as
+//! before accounts existed); another account gets an empty world, created on first use,
+//! in a region it has none for.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,7 +19,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::SimError;
 use crate::faults::{FaultDecision, FaultRule, Faults};
-use crate::scenario::Scenario;
+use crate::scenario::{AccountSpec, RegionSpec, RoleSpec, Scenario, Timings, is_account_id};
+use crate::sts::{Issued, Output, Scope, StsError, role_id};
 use crate::time::{Clock, format_iso};
 use crate::world::{Kind, World};
 
@@ -60,6 +71,10 @@ pub struct CallRecord {
     pub error: Option<String>,
     /// Whether the answer came from an injected fault.
     pub injected: bool,
+    /// The account whose world answered.
+    pub account: String,
+    /// The region whose world answered.
+    pub region: String,
 }
 
 /// The outcome of one AppStream call.
@@ -71,9 +86,69 @@ pub struct CallOutcome {
     pub result: Result<Value, SimError>,
 }
 
+/// Who made a call, from its SigV4 scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    /// The account the access key maps to.
+    pub account: String,
+    /// The scope's region (`None` for an unsigned request).
+    pub region: Option<String>,
+    /// The role, when the key was issued by AssumeRole.
+    pub role: Option<Issued>,
+}
+
+impl Caller {
+    /// The caller's ARN: the assumed-role ARN, else the account's root.
+    pub fn arn(&self) -> String {
+        match &self.role {
+            Some(role) => role.arn(),
+            None => format!("arn:aws:iam::{}:root", self.account),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Slot {
+    World(Box<World>),
+    Disabled,
+}
+
+/// The accounts besides the home world, their roles, the keys issued and STS counters.
+#[derive(Debug, Default)]
+struct Accounts {
+    worlds: BTreeMap<(String, String), Slot>,
+    roles: BTreeMap<String, Vec<RoleSpec>>,
+    issued: BTreeMap<String, Issued>,
+    key_seq: u64,
+    assume_role: BTreeMap<String, u64>,
+    assume_role_denied: BTreeMap<String, u64>,
+    caller_identity: u64,
+}
+
+impl Accounts {
+    fn install(&mut self, specs: &[AccountSpec]) -> Result<(), SimError> {
+        for spec in specs {
+            self.roles.insert(spec.id.clone(), spec.roles.clone());
+            for (region, body) in &spec.regions {
+                let slot = match body {
+                    RegionSpec::Disabled => Slot::Disabled,
+                    RegionSpec::Enabled(scenario) => {
+                        Slot::World(Box::new(World::from_scenario(scenario)?))
+                    }
+                };
+                self.worlds.insert((spec.id.clone(), region.clone()), slot);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 struct Engine {
+    /// The home world: the scenario's top level, the default account's.
     world: World,
+    accounts: Accounts,
+    timings: Timings,
     clock: Clock,
     faults: Faults,
     calls: Vec<CallRecord>,
@@ -87,6 +162,130 @@ impl Engine {
         let now = self.clock.now();
         self.world.tick(now);
         now
+    }
+
+    fn tick_all(&mut self, now: f64) {
+        for slot in self.accounts.worlds.values_mut() {
+            if let Slot::World(w) = slot {
+                w.tick(now);
+            }
+        }
+    }
+
+    /// The caller a SigV4 scope names.
+    fn caller(&self, scope: Option<&Scope>) -> Caller {
+        let Some(scope) = scope else {
+            return Caller {
+                account: self.world.account_id().to_owned(),
+                region: None,
+                role: None,
+            };
+        };
+        let role = self.accounts.issued.get(&scope.access_key).cloned();
+        let account = match &role {
+            Some(issued) => issued.account.clone(),
+            None if is_account_id(&scope.access_key) => scope.access_key.clone(),
+            None => self.world.account_id().to_owned(),
+        };
+        Caller {
+            account,
+            region: Some(scope.region.clone()),
+            role,
+        }
+    }
+
+    /// The (account, region) whose world answers `caller`; `None`: the home world.
+    fn target(&mut self, caller: &Caller) -> Result<Option<(String, String)>, SimError> {
+        let home = self.world.account_id() == caller.account;
+        let region = caller
+            .region
+            .clone()
+            .unwrap_or_else(|| self.world.region().to_owned());
+        if home && region == self.world.region() {
+            return Ok(None);
+        }
+        let key = (caller.account.clone(), region);
+        match self.accounts.worlds.get(&key) {
+            Some(Slot::Disabled) => Err(SimError::new(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid",
+            )),
+            Some(Slot::World(_)) => Ok(Some(key)),
+            None if home => Ok(None),
+            None => {
+                let scenario = Scenario {
+                    account_id: key.0.clone(),
+                    region: key.1.clone(),
+                    timings: self.timings,
+                    ..Scenario::default()
+                };
+                let world = World::from_scenario(&scenario)?;
+                self.accounts
+                    .worlds
+                    .insert(key.clone(), Slot::World(Box::new(world)));
+                Ok(Some(key))
+            }
+        }
+    }
+
+    fn world_at(&mut self, key: Option<&(String, String)>) -> &mut World {
+        if let Some(key) = key
+            && let Some(Slot::World(w)) = self.accounts.worlds.get_mut(key)
+        {
+            return w;
+        }
+        &mut self.world
+    }
+
+    /// Checks the caller's credentials and role for `operation`.
+    fn authorize(&self, caller: &Caller, operation: &str, now: f64) -> Result<(), SimError> {
+        let Some(role) = &caller.role else {
+            return Ok(());
+        };
+        if role.expiration <= now {
+            return Err(SimError::new(
+                403,
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ));
+        }
+        let denied = self
+            .accounts
+            .roles
+            .get(&role.account)
+            .and_then(|roles| roles.iter().find(|r| r.name == role.role))
+            .is_none_or(|r| r.deny.iter().any(|d| d == "*" || d == operation));
+        if denied {
+            let service = if operation == "GetResources" {
+                "tag"
+            } else {
+                "appstream"
+            };
+            let region = caller.region.as_deref().unwrap_or(self.world.region());
+            return Err(SimError::new(
+                400,
+                "AccessDeniedException",
+                format!(
+                    "User: {} is not authorized to perform: {service}:{operation} on resource: \
+                     arn:aws:appstream:{region}:{}:* with an explicit deny in an identity-based policy",
+                    role.arn(),
+                    role.account
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn install(&mut self, scenario: &Scenario) -> Result<(), SimError> {
+        let mut accounts = Accounts::default();
+        accounts.install(&scenario.accounts)?;
+        self.world = World::from_scenario(scenario)?;
+        self.timings = scenario.timings;
+        accounts.issued = std::mem::take(&mut self.accounts.issued);
+        accounts.key_seq = self.accounts.key_seq;
+        self.accounts = accounts;
+        Ok(())
     }
 }
 
@@ -105,6 +304,8 @@ impl Sim {
         faults: Vec<FaultRule>,
     ) -> Result<Self, SimError> {
         let world = World::from_scenario(scenario)?;
+        let mut accounts = Accounts::default();
+        accounts.install(&scenario.accounts)?;
         let mut fault_state = Faults::default();
         fault_state
             .set(faults)
@@ -114,6 +315,8 @@ impl Sim {
         Ok(Self {
             inner: Arc::new(Mutex::new(Engine {
                 world,
+                accounts,
+                timings: scenario.timings,
                 clock: Clock::new(scenario.now),
                 faults: fault_state,
                 calls: Vec::new(),
@@ -134,20 +337,57 @@ impl Sim {
         (engine, now)
     }
 
-    /// Performs one AppStream call: applies fault rules, runs the operation, logs it.
+    /// Performs one AppStream call from the default account (an unsigned request):
+    /// applies fault rules, runs the operation, logs it.
     pub fn call(&self, protocol: Protocol, operation: &str, params: &Value) -> CallOutcome {
+        self.call_signed(protocol, operation, params, None)
+    }
+
+    /// Performs one AppStream call signed with `scope`: decides the caller's account and
+    /// region, checks its credentials and role, applies fault rules, runs the operation
+    /// in that world and logs it.
+    pub fn call_signed(
+        &self,
+        protocol: Protocol,
+        operation: &str,
+        params: &Value,
+        scope: Option<&Scope>,
+    ) -> CallOutcome {
         let (mut engine, now) = self.ticked();
-        let FaultDecision { latency_ms, error } = engine.faults.decide(operation, params);
-        let injected = error.is_some();
-        let result = match error {
-            Some(e) => Err(e),
-            None => {
-                let Engine {
-                    world, page_sizes, ..
-                } = &mut *engine;
-                world.call(operation, params, now, page_sizes)
-            }
+        let caller = engine.caller(scope);
+        let mut latency_ms = 0;
+        let mut injected = false;
+        let target = engine.target(&caller);
+        let (account, region) = match &target {
+            Ok(Some((a, r))) => (a.clone(), r.clone()),
+            _ => (
+                caller.account.clone(),
+                caller
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| engine.world.region().to_owned()),
+            ),
         };
+        let result = target.and_then(|key| {
+            engine.authorize(&caller, operation, now)?;
+            let decision =
+                engine
+                    .faults
+                    .decide_in(operation, params, Some(&account), Some(&region));
+            let FaultDecision {
+                latency_ms: l,
+                error,
+            } = decision;
+            latency_ms = l;
+            if let Some(e) = error {
+                injected = true;
+                return Err(e);
+            }
+            let page_sizes = engine.page_sizes.clone();
+            let world = engine.world_at(key.as_ref());
+            world.tick(now);
+            world.call(operation, params, now, &page_sizes)
+        });
         engine.call_seq += 1;
         let record = CallRecord {
             seq: engine.call_seq,
@@ -158,17 +398,269 @@ impl Sim {
             status: result.as_ref().map_or_else(|e| e.status, |_| 200),
             error: result.as_ref().err().map(|e| e.code.clone()),
             injected,
+            account,
+            region,
         };
         engine.calls.push(record);
         CallOutcome { latency_ms, result }
     }
 
+    /// Performs one STS call (`Action` and its parameters, from the form) signed with
+    /// `scope`.
+    pub fn sts(
+        &self,
+        scope: Option<&Scope>,
+        form: &BTreeMap<String, String>,
+    ) -> Result<Output, StsError> {
+        let (mut engine, now) = self.ticked();
+        let caller = engine.caller(scope);
+        if caller.role.as_ref().is_some_and(|r| r.expiration <= now) {
+            return Err(StsError::sender(
+                403,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ));
+        }
+        let param = |name: &str| form.get(name).filter(|v| !v.is_empty());
+        let missing = |member: &str| {
+            StsError::sender(
+                400,
+                "ValidationError",
+                format!(
+                    "1 validation error detected: Value null at '{member}' failed to satisfy \
+                     constraint: Member must not be null"
+                ),
+            )
+        };
+        match form.get("Action").map(String::as_str) {
+            Some("GetCallerIdentity") => {
+                engine.accounts.caller_identity += 1;
+                let user_id = match &caller.role {
+                    Some(r) => format!("{}:{}", role_id(&r.account, &r.role), r.session),
+                    None => caller.account.clone(),
+                };
+                Ok(Output::CallerIdentity {
+                    arn: caller.arn(),
+                    account: caller.account,
+                    user_id,
+                })
+            }
+            Some("AssumeRole") => {
+                let arn = param("RoleArn").ok_or_else(|| missing("roleArn"))?;
+                let session = param("RoleSessionName").ok_or_else(|| missing("roleSessionName"))?;
+                let (account, role) = parse_role_arn(arn).ok_or_else(|| {
+                    StsError::sender(400, "ValidationError", format!("{arn} is invalid"))
+                })?;
+                let duration = match param("DurationSeconds") {
+                    None => 3600.0,
+                    Some(d) => d
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|d| (900..=43_200).contains(d))
+                        .map(f64::from)
+                        .ok_or_else(|| {
+                            StsError::sender(
+                                400,
+                                "ValidationError",
+                                format!(
+                                    "1 validation error detected: Value '{d}' at 'durationSeconds' \
+                                     failed to satisfy constraint: Member must have value between 900 and 43200"
+                                ),
+                            )
+                        })?,
+                };
+                let accounts = &mut engine.accounts;
+                *accounts.assume_role.entry(account.clone()).or_default() += 1;
+                let declared = accounts
+                    .roles
+                    .get(&account)
+                    .is_some_and(|roles| roles.iter().any(|r| r.name == role));
+                if !declared {
+                    *accounts.assume_role_denied.entry(account).or_default() += 1;
+                    return Err(StsError::sender(
+                        403,
+                        "AccessDenied",
+                        format!(
+                            "User: {} is not authorized to perform: sts:AssumeRole on resource: {arn}",
+                            caller.arn()
+                        ),
+                    ));
+                }
+                accounts.key_seq += 1;
+                let n = accounts.key_seq;
+                let access_key = format!("ASIASIM{n:013}");
+                let issued = Issued {
+                    account,
+                    role,
+                    session: session.clone(),
+                    expiration: now + duration,
+                };
+                let output = Output::AssumeRole {
+                    access_key: access_key.clone(),
+                    secret: format!("sim-secret-{n:013}"),
+                    token: format!("sim-session-token-{n:013}"),
+                    expiration: format_iso(issued.expiration),
+                    assumed_role_id: format!(
+                        "{}:{session}",
+                        role_id(&issued.account, &issued.role)
+                    ),
+                    arn: issued.arn(),
+                };
+                accounts.issued.insert(access_key, issued);
+                Ok(output)
+            }
+            Some(other) => Err(StsError::sender(
+                400,
+                "InvalidAction",
+                format!("Could not find operation {other} for version 2011-06-15"),
+            )),
+            None => Err(StsError::sender(400, "MissingAction", "Missing Action")),
+        }
+    }
+
+    /// AssumeRole calls per role account (granted and denied), since start or the last
+    /// [`clear_sts_counts`](Self::clear_sts_counts).
+    pub fn assume_role_calls(&self) -> BTreeMap<String, u64> {
+        self.lock().accounts.assume_role.clone()
+    }
+
+    /// The STS counters: `{"AssumeRole": {account: n}, "AssumeRoleDenied": {account: n},
+    /// "GetCallerIdentity": n, "IssuedCredentials": n}`.
+    pub fn sts_counts(&self) -> Value {
+        let engine = self.lock();
+        let a = &engine.accounts;
+        json!({
+            "AssumeRole": a.assume_role,
+            "AssumeRoleDenied": a.assume_role_denied,
+            "GetCallerIdentity": a.caller_identity,
+            "IssuedCredentials": a.issued.len(),
+        })
+    }
+
+    /// Resets the STS counters (issued credentials stay valid).
+    pub fn clear_sts_counts(&self) {
+        let mut engine = self.lock();
+        engine.accounts.assume_role.clear();
+        engine.accounts.assume_role_denied.clear();
+        engine.accounts.caller_identity = 0;
+    }
+
+    /// Adds accounts, or replaces the roles and the listed regions of existing ones.
+    pub fn add_accounts(&self, specs: &[AccountSpec]) -> Result<(), SimError> {
+        let mut engine = self.lock();
+        let home = (
+            engine.world.account_id().to_owned(),
+            engine.world.region().to_owned(),
+        );
+        if let Some(spec) = specs
+            .iter()
+            .find(|s| s.id == home.0 && s.regions.iter().any(|(r, _)| *r == home.1))
+        {
+            return Err(SimError::new(
+                400,
+                "BadRequest",
+                format!(
+                    "{} {}: the home world is replaced through the scenario",
+                    spec.id, home.1
+                ),
+            ));
+        }
+        engine.accounts.install(specs)
+    }
+
+    /// The accounts: `{"<id>": {"Roles": [...], "Regions": {"<region>": counts or
+    /// {"Enabled": false}}}}`, the default account's home region included.
+    pub fn accounts_json(&self) -> Value {
+        let (mut engine, now) = self.ticked();
+        engine.tick_all(now);
+        let mut out = Map::new();
+        let entry = |out: &mut Map<String, Value>, id: &str| -> Map<String, Value> {
+            match out.remove(id) {
+                Some(Value::Object(m)) => m,
+                _ => {
+                    let mut m = Map::new();
+                    m.insert("Roles".to_owned(), json!([]));
+                    m.insert("Regions".to_owned(), json!({}));
+                    m
+                }
+            }
+        };
+        let mut home = entry(&mut out, engine.world.account_id());
+        home["Regions"][engine.world.region()] = engine.world.counts();
+        out.insert(engine.world.account_id().to_owned(), Value::Object(home));
+        for ((id, region), slot) in &engine.accounts.worlds {
+            let mut m = entry(&mut out, id);
+            m["Regions"][region.as_str()] = match slot {
+                Slot::World(w) => w.counts(),
+                Slot::Disabled => json!({"Enabled": false}),
+            };
+            out.insert(id.clone(), Value::Object(m));
+        }
+        for (id, roles) in &engine.accounts.roles {
+            let mut m = entry(&mut out, id);
+            m["Roles"] = roles_json(roles);
+            out.insert(id.clone(), Value::Object(m));
+        }
+        Value::Object(out)
+    }
+
+    /// Runs `f` on the world of `account` in `region` with the simulated time (the world
+    /// is created when the account has none there), e.g. to add a fleet or a session to a
+    /// member account the way the `/_sim/fleets` endpoints do for the home world:
+    /// `sim.with_world(A, "eu-west-1", |w, _| w.insert_resource(Kind::Fleet, fleet))`.
+    /// A region marked `"Enabled": false` is refused.
+    pub fn with_world<T>(
+        &self,
+        account: &str,
+        region: &str,
+        f: impl FnOnce(&mut World, f64) -> T,
+    ) -> Result<T, SimError> {
+        let (mut engine, now) = self.ticked();
+        let caller = Caller {
+            account: account.to_owned(),
+            region: Some(region.to_owned()),
+            role: None,
+        };
+        let home_account = engine.world.account_id() == account;
+        let key = engine.target(&caller)?;
+        if key.is_none() && home_account && engine.world.region() != region {
+            return Err(SimError::new(
+                404,
+                "NotFound",
+                format!(
+                    "the default account has no world of its own in {region}: declare it in Accounts"
+                ),
+            ));
+        }
+        let world = engine.world_at(key.as_ref());
+        world.tick(now);
+        Ok(f(world, now))
+    }
+
+    /// Counts of one world (`None`: the account has no world there).
+    pub fn world_counts(&self, account: &str, region: &str) -> Option<Value> {
+        let (mut engine, now) = self.ticked();
+        if engine.world.account_id() == account && engine.world.region() == region {
+            return Some(engine.world.counts());
+        }
+        match engine
+            .accounts
+            .worlds
+            .get_mut(&(account.to_owned(), region.to_owned()))
+        {
+            Some(Slot::World(w)) => {
+                w.tick(now);
+                Some(w.counts())
+            }
+            _ => None,
+        }
+    }
+
     /// Replaces the account with `scenario`; resets the clock to its `Now`. Fault rules,
     /// page sizes given by flags and the call log are kept.
     pub fn load_scenario(&self, scenario: &Scenario) -> Result<(), SimError> {
-        let world = World::from_scenario(scenario)?;
         let mut engine = self.lock();
-        engine.world = world;
+        engine.install(scenario)?;
         engine.clock = Clock::new(scenario.now);
         let mut effective = scenario.page_sizes.clone();
         effective.extend(engine.fixed_page_sizes.clone());
@@ -176,10 +668,40 @@ impl Sim {
         Ok(())
     }
 
-    /// The current state as a scenario document.
+    /// The current state as a scenario document (`Accounts` only when there are others
+    /// than the home world).
     pub fn scenario_json(&self) -> Value {
-        let (engine, now) = self.ticked();
-        engine.world.to_scenario_json(now, &engine.page_sizes)
+        let (mut engine, now) = self.ticked();
+        engine.tick_all(now);
+        let mut doc = engine.world.to_scenario_json(now, &engine.page_sizes);
+        let mut accounts = Map::new();
+        for (id, roles) in &engine.accounts.roles {
+            accounts.insert(
+                id.clone(),
+                json!({"Roles": roles_json(roles), "Regions": {}}),
+            );
+        }
+        for ((id, region), slot) in &engine.accounts.worlds {
+            let entry = accounts
+                .entry(id.clone())
+                .or_insert_with(|| json!({"Roles": [], "Regions": {}}));
+            entry["Regions"][region.as_str()] = match slot {
+                Slot::Disabled => json!({"Enabled": false}),
+                Slot::World(w) => {
+                    let mut body = w.to_scenario_json(now, &BTreeMap::new());
+                    if let Value::Object(m) = &mut body {
+                        for key in ["Now", "PageSizes", "Region", "AccountId"] {
+                            m.remove(key);
+                        }
+                    }
+                    body
+                }
+            };
+        }
+        if !accounts.is_empty() {
+            doc["Accounts"] = Value::Object(accounts);
+        }
+        doc
     }
 
     /// Status summary: counts, clock, number of logged calls.
@@ -193,6 +715,16 @@ impl Sim {
         if let (Value::Object(out), Value::Object(counts)) = (&mut out, engine.world.counts()) {
             out.extend(counts);
         }
+        let mut ids: std::collections::BTreeSet<&str> = engine
+            .accounts
+            .worlds
+            .keys()
+            .map(|(a, _)| a.as_str())
+            .collect();
+        ids.extend(engine.accounts.roles.keys().map(String::as_str));
+        ids.insert(engine.world.account_id());
+        out["accounts"] = json!(ids.len());
+        out["worlds"] = json!(1 + engine.accounts.worlds.len());
         out
     }
 
@@ -384,4 +916,20 @@ impl Sim {
     pub fn set_tags(&self, resource: &str, tags: Map<String, Value>) -> Result<String, SimError> {
         self.lock().world.set_tags(resource, tags)
     }
+}
+
+fn roles_json(roles: &[RoleSpec]) -> Value {
+    roles
+        .iter()
+        .map(|r| json!({"RoleName": r.name, "Deny": r.deny}))
+        .collect()
+}
+
+/// `arn:aws:iam::<account>:role/<path/><name>` -> (account, name).
+fn parse_role_arn(arn: &str) -> Option<(String, String)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
+    is_account_id(account).then(|| (account.to_owned(), name.to_owned()))
 }

@@ -5,6 +5,7 @@
 
 mod builders;
 mod drain;
+mod fleets;
 mod images;
 mod stacks;
 mod usage;
@@ -47,6 +48,7 @@ pub const OPERATIONS: &[&str] = &[
     "DrainSessionInstance",
     "CreateStack",
     "UpdateStack",
+    "CreateFleet",
 ];
 
 /// Page size used for an operation when neither the scenario nor a flag sets one.
@@ -150,6 +152,16 @@ impl World {
             world.tags.insert(arn, set.clone());
         }
         Ok(world)
+    }
+
+    /// The account this world belongs to.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The region this world is in.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// The account as a scenario document (timestamps as epoch seconds).
@@ -268,6 +280,7 @@ impl World {
             "UntagResource" => self.untag_resource(params),
             "DrainSessionInstance" => self.drain_session_instance(params),
             "CreateStack" => self.create_stack(params, now),
+            "CreateFleet" => self.create_fleet(params, now),
             "UpdateStack" => self.update_stack(params),
             "GetResources" => crate::tagging::get_resources(
                 &self.tags,
@@ -512,26 +525,7 @@ impl World {
             .resource(Kind::Fleet, &name)
             .ok_or_else(|| Kind::Fleet.not_found(&name))?;
         let mut updated = fleet.clone();
-        const COPIED: &[&str] = &[
-            "InstanceType",
-            "VpcConfig",
-            "MaxUserDurationInSeconds",
-            "DisconnectTimeoutInSeconds",
-            "Description",
-            "DisplayName",
-            "EnableDefaultInternetAccess",
-            "DomainJoinInfo",
-            "IdleDisconnectTimeoutInSeconds",
-            "IamRoleArn",
-            "StreamView",
-            "Platform",
-            "MaxConcurrentSessions",
-            "UsbDeviceFilterStrings",
-            "MaxSessionsPerInstance",
-            "SessionScriptS3Location",
-            "RootVolumeConfig",
-        ];
-        for key in COPIED {
+        for key in fleets::UPDATABLE {
             if let Some(v) = params.get(*key).filter(|v| !v.is_null()) {
                 updated.insert((*key).to_owned(), v.clone());
             }

@@ -121,7 +121,7 @@ async fn aws_json_1_1_by_hand() {
         json!(["portal.example.com"])
     );
 
-    let r = aws_json(&url, "PhotonAdminProxyService.CreateFleet", json!({})).await;
+    let r = aws_json(&url, "PhotonAdminProxyService.DeleteFleet", json!({})).await;
     assert_eq!(
         (r.status, r.json()["__type"].as_str()),
         (400, Some("UnknownOperationException"))
@@ -222,7 +222,7 @@ async fn rpc_v2_cbor_framing_by_hand() {
     let r = http(
         &url,
         "POST",
-        "/service/PhotonAdminProxyService/operation/CreateFleet",
+        "/service/PhotonAdminProxyService/operation/DeleteFleet",
         &headers,
         &[],
     )

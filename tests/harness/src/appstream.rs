@@ -1,11 +1,14 @@
 //! The AppStream simulator, in process on a thread of its own.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use appstream_sim::scenario::parse_accounts;
 use appstream_sim::{BackgroundSim, Scenario, Sim, SimConfig, Simulator};
+use aws_config::SdkConfig;
 use serde_json::Value;
 
-use crate::repo_root;
+use crate::{client_config_as, repo_root};
 
 /// A running AppStream simulator (`appstream-sim`) on `127.0.0.1:<free port>`, on a thread
 /// with its own Tokio runtime, so it serves sync tests, async tests and child processes
@@ -69,6 +72,32 @@ impl AppStream {
     /// In-process access to the simulator's state (clock, faults, call log, fleets).
     pub fn sim(&self) -> &Sim {
         self.sim.sim()
+    }
+
+    /// SDK configuration for the simulator as `account` in `region`: the account id is
+    /// the access key, which the simulator maps to that account (for AppStream, the
+    /// tagging API and STS alike). Seed an account with calls made through it.
+    pub fn sdk_config_as(&self, account: &str, region: &str) -> SdkConfig {
+        client_config_as(&self.url(), region, account)
+    }
+
+    /// Adds accounts, in the scenario's `Accounts` shape: `{"<id>": {"Roles":
+    /// [{"RoleName": "R", "Deny": ["DescribeImages"]}], "Regions": {"<region>": {<scenario
+    /// body>}}}}`.
+    ///
+    /// # Panics
+    /// When the document is not valid.
+    pub fn add_accounts(&self, accounts: Value) {
+        let specs = parse_accounts(accounts)
+            .unwrap_or_else(|e| panic!("AppStream simulator accounts: {e}"));
+        if let Err(e) = self.sim().add_accounts(&specs) {
+            panic!("AppStream simulator accounts: {e}");
+        }
+    }
+
+    /// STS AssumeRole calls per role account (granted and denied) so far.
+    pub fn assume_role_calls(&self) -> BTreeMap<String, u64> {
+        self.sim().assume_role_calls()
     }
 }
 

@@ -10,7 +10,11 @@
 //!   `.venv/` (made by `scripts/bootstrap.sh`).
 //! - [`Inbox`]: an SQS queue subscribed to an SNS topic, returning what a subscriber
 //!   receives (subject, message, message attributes).
-//! - [`AppStream`]: the AppStream simulator (`appstream-sim`) on its own thread.
+//! - [`AppStream`]: the AppStream simulator (`appstream-sim`) on its own thread; it also
+//!   answers STS and serves many accounts, told apart by the access key
+//!   ([`AppStream::sdk_config_as`], [`AppStream::add_accounts`]).
+//! - [`Moto::organization`]: an AWS Organization with member accounts in moto, whose
+//!   ids a test can give the simulator.
 //! - [`DynamoProxy`]: a fault-injecting proxy in front of moto's DynamoDB, for the
 //!   partial `BatchWriteItem` results and throttling errors moto never produces.
 //!
@@ -32,6 +36,7 @@ pub mod ddb_proxy;
 mod inbox;
 mod local_stack;
 mod moto;
+mod organizations;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -78,11 +83,19 @@ pub fn repo_root() -> PathBuf {
 /// process can redirect or re-credential the clients; in particular
 /// `AWS_ENDPOINT_URL_<SERVICE>` would otherwise win over `endpoint_url`.
 fn client_config(endpoint: &str, region: &str) -> SdkConfig {
+    client_config_as(endpoint, region, ACCESS_KEY_ID)
+}
+
+/// [`client_config`] with `access_key` as the access key id (the AppStream simulator
+/// maps a 12-digit key to that account). It carries a time source, so
+/// `aws_config::sts::AssumeRoleProvider` can be configured from it.
+fn client_config_as(endpoint: &str, region: &str, access_key: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            ACCESS_KEY_ID,
+            access_key,
             SECRET_ACCESS_KEY,
             None,
             None,

@@ -188,6 +188,12 @@ impl LocalStack {
         client_config(&self.appstream.url(), &self.region)
     }
 
+    /// SDK configuration for the AppStream simulator (and its STS) as `account`, in the
+    /// stack's region; see [`AppStream::sdk_config_as`].
+    pub fn appstream_sdk_config_as(&self, account: &str) -> SdkConfig {
+        self.appstream.sdk_config_as(account, &self.region)
+    }
+
     /// A DynamoDB client straight to moto, never through the fault proxy.
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk_config())
@@ -208,19 +214,20 @@ impl LocalStack {
     }
 
     /// What a function or the CLI needs to run against this stack and nothing else:
-    /// `AWS_ENDPOINT_URL_<SERVICE>` for AppStream, DynamoDB (the fault proxy when there is
-    /// one), SNS, SQS and Security Hub; static credentials; the region (`AWS_REGION`, and
+    /// `AWS_ENDPOINT_URL_<SERVICE>` for AppStream, the tagging API and STS (the
+    /// simulator), DynamoDB (the fault proxy when there is one), SNS, SQS and Security Hub; static credentials; the region (`AWS_REGION`, and
     /// `AWS_DEFAULT_REGION` for boto3); no profile files or instance metadata;
     /// `STREAMWARDEN_TABLE`, `STREAMWARDEN_TOPIC_ARN` and `STREAMWARDEN_REGIONS`.
     pub fn env(&self) -> Vec<(String, String)> {
         let dynamodb = self.proxy.as_ref().map(DynamoProxy::url);
         [
             ("AWS_ENDPOINT_URL_APPSTREAM", self.appstream.url().as_str()),
-            // The simulator serves the tagging API on the same port.
+            // The simulator serves the tagging API and STS on the same port.
             (
                 "AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API",
                 self.appstream.url().as_str(),
             ),
+            ("AWS_ENDPOINT_URL_STS", self.appstream.url().as_str()),
             (
                 "AWS_ENDPOINT_URL_DYNAMODB",
                 dynamodb.as_deref().unwrap_or(self.moto.url()),
