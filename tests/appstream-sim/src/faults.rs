@@ -186,9 +186,33 @@ impl Faults {
         account: Option<&str>,
         region: Option<&str>,
     ) -> FaultDecision {
+        self.decide_scoped(operation, params, account, region, false)
+    }
+
+    /// [`decide_in`](Self::decide_in) counting only rules that name `operation` in their
+    /// `operations`: STS calls, which rules for every operation leave alone.
+    pub fn decide_named(
+        &mut self,
+        operation: &str,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) -> FaultDecision {
+        self.decide_scoped(operation, &Value::Null, account, region, true)
+    }
+
+    fn decide_scoped(
+        &mut self,
+        operation: &str,
+        params: &Value,
+        account: Option<&str>,
+        region: Option<&str>,
+        named_only: bool,
+    ) -> FaultDecision {
         let mut decision = FaultDecision::default();
         for state in &mut self.rules {
-            if !state.rule.matches(operation, params, account, region) {
+            if (named_only && state.rule.operations.is_empty())
+                || !state.rule.matches(operation, params, account, region)
+            {
                 continue;
             }
             state.matched += 1;

@@ -406,7 +406,10 @@ impl Sim {
     }
 
     /// Performs one STS call (`Action` and its parameters, from the form) signed with
-    /// `scope`.
+    /// `scope`. Fault rules apply only when they name the action (`AssumeRole`,
+    /// `GetCallerIdentity`) in `operations`, matching the role's account for AssumeRole;
+    /// their errors answer as STS's (`Throttling`, `InternalFailure`,
+    /// `ServiceUnavailable`), their latency is not applied.
     pub fn sts(
         &self,
         scope: Option<&Scope>,
@@ -435,6 +438,14 @@ impl Sim {
         match form.get("Action").map(String::as_str) {
             Some("GetCallerIdentity") => {
                 engine.accounts.caller_identity += 1;
+                let region = caller.region.as_deref();
+                if let Some(e) = engine
+                    .faults
+                    .decide_named("GetCallerIdentity", Some(&caller.account), region)
+                    .error
+                {
+                    return Err(sts_fault(&e));
+                }
                 let user_id = match &caller.role {
                     Some(r) => format!("{}:{}", role_id(&r.account, &r.role), r.session),
                     None => caller.account.clone(),
@@ -469,8 +480,20 @@ impl Sim {
                             )
                         })?,
                 };
+                *engine
+                    .accounts
+                    .assume_role
+                    .entry(account.clone())
+                    .or_default() += 1;
+                let region = caller.region.as_deref();
+                if let Some(e) = engine
+                    .faults
+                    .decide_named("AssumeRole", Some(&account), region)
+                    .error
+                {
+                    return Err(sts_fault(&e));
+                }
                 let accounts = &mut engine.accounts;
-                *accounts.assume_role.entry(account.clone()).or_default() += 1;
                 let declared = accounts
                     .roles
                     .get(&account)
@@ -932,4 +955,22 @@ fn parse_role_arn(arn: &str) -> Option<(String, String)> {
     let path = resource.strip_prefix("role/")?;
     let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
     is_account_id(account).then(|| (account.to_owned(), name.to_owned()))
+}
+
+/// An injected AppStream-style fault as STS answers it.
+fn sts_fault(error: &SimError) -> StsError {
+    match error.status {
+        400 => StsError::sender(400, "Throttling", "Rate exceeded"),
+        status => StsError {
+            status,
+            kind: "Receiver",
+            code: if status == 503 {
+                "ServiceUnavailable"
+            } else {
+                "InternalFailure"
+            }
+            .to_owned(),
+            message: error.message.clone(),
+        },
+    }
 }

@@ -408,6 +408,43 @@ async fn faults_can_target_one_account() {
 }
 
 #[tokio::test]
+async fn faults_naming_assume_role_hit_sts_and_others_leave_it_alone() {
+    let config = SimConfig::default()
+        .fault(FaultRule {
+            error_every: Some(1),
+            ..FaultRule::default()
+        })
+        .fault(FaultRule {
+            throttle_every: Some(2),
+            operations: vec!["AssumeRole".into()],
+            account: Some(A.into()),
+            ..FaultRule::default()
+        });
+    let sim = common::start(organisation(), config).await;
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config_of(&sim))
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let assume = || {
+        sts.assume_role()
+            .role_arn(format!("arn:aws:iam::{A}:role/{ROLE}"))
+            .role_session_name("s")
+            .send()
+    };
+    assert!(assume().await.is_ok());
+    let err = assume().await.unwrap_err();
+    assert_eq!(err.code(), Some("Throttling"));
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 400);
+    assert!(assume().await.is_ok());
+    assert_eq!(sim.sim().assume_role_calls()[A], 3);
+}
+
+fn config_of(sim: &SimHandle) -> SdkConfig {
+    config(sim, "AKIDSIMULATOR", "us-east-1")
+}
+
+#[tokio::test]
 async fn generated_organisation() {
     let sim = common::start(json!({}), SimConfig::default()).await;
     let (status, body) = common::control(
