@@ -4,6 +4,7 @@
 mod audit;
 mod check;
 mod files;
+mod migrate;
 mod output;
 mod report;
 mod rules;
@@ -45,6 +46,10 @@ enum Command {
     /// Who used which fleet, when: the streaming-session history the session-recorder
     /// keeps in DynamoDB, by user, fleet or instance, in a time range.
     Sessions(sessions::SessionsArgs),
+    /// Move a table of the single-account layout (keys without the account, before
+    /// organisation support) to the account layout, once, after upgrading. Safe to run
+    /// again: items already moved are left alone.
+    MigrateTable(migrate::MigrateArgs),
     /// The compliance digest from the table: open findings with their age, what opened
     /// and resolved, and fleet usage (sessions, users, session-hours, peak concurrency,
     /// multi-session packing, headroom, idle fleets), as text, JSON or an HTML page.
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Sessions(args) => sessions::run(&args),
+        Command::MigrateTable(args) => migrate::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::DefaultPolicy => {

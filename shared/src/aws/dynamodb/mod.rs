@@ -2,8 +2,10 @@
 //! ([`crate::store::FindingStore`]) and session history ([`crate::store::SessionStore`]).
 
 mod findings;
+mod migrate;
 mod sessions;
 mod store;
 
+pub use migrate::{Migrated, migrate_item};
 pub use sessions::{BATCH, item_size, write_units};
 pub use store::DynamoStore;
