@@ -504,7 +504,7 @@ fn actions(statement: &Value) -> Vec<String> {
 }
 
 #[test]
-fn security_hub_is_reachable_only_with_the_export_on_and_only_to_import() {
+fn security_hub_is_reachable_only_with_the_export_on_and_only_to_import_and_set_workflow() {
     let template = template();
     let condition = &template["Conditions"]["ExportsToSecurityHub"];
     assert!(!condition.is_null(), "no ExportsToSecurityHub condition");
@@ -546,18 +546,38 @@ fn security_hub_is_reachable_only_with_the_export_on_and_only_to_import() {
                     !plain,
                     "{id}: {hub:?} without the ExportsToSecurityHub condition"
                 );
-                assert_eq!(hub, ["securityhub:BatchImportFindings"], "{id}");
+                // Import into the account's default product; workflow updates (waived
+                // findings) on the account's hub.
                 let resource = format!("{:?}", statement["Resource"]);
+                let allowed = match hub.as_slice() {
+                    [import] if import == "securityhub:BatchImportFindings" => {
+                        ":product/${AWS::AccountId}/default"
+                    }
+                    [update] if update == "securityhub:BatchUpdateFindings" => {
+                        ":${AWS::AccountId}:hub/default"
+                    }
+                    _ => panic!("{id}: {hub:?}"),
+                };
                 assert!(
-                    resource.contains(":product/${AWS::AccountId}/default"),
-                    "{id}: the default product ARN only, not {resource}"
+                    resource.contains(allowed),
+                    "{id}: {hub:?} on {allowed} only, not {resource}"
                 );
-                roles.push(id.to_owned());
+                roles.push((id.to_owned(), hub[0].clone()));
             }
         }
     }
     roles.sort();
-    assert_eq!(roles, ["FleetAuditorRole", "SessionRecorderRole"]);
+    let expected: Vec<(String, String)> = ["FleetAuditorRole", "SessionRecorderRole"]
+        .into_iter()
+        .flat_map(|role| {
+            [
+                "securityhub:BatchImportFindings",
+                "securityhub:BatchUpdateFindings",
+            ]
+            .map(|action| (role.to_owned(), action.to_owned()))
+        })
+        .collect();
+    assert_eq!(roles, expected);
 }
 
 // --- Organisation mode ----------------------------------------------------------------

@@ -1,14 +1,16 @@
-//! The Security Hub adapter: [`FindingExporter`] over `BatchImportFindings`, one client
+//! The Security Hub adapter: [`FindingExporter`] over `BatchImportFindings` and
+//! `BatchUpdateFindings` (workflow status and note), one client
 //! per region (findings are imported into the region of their product ARN). Endpoints
 //! follow the standard chain, `AWS_ENDPOINT_URL_SECURITYHUB` included.
 
-use crate::export::{ExportError, ExportFuture, FindingExporter, Rejected};
+use crate::export::{ExportError, ExportFuture, FindingExporter, Rejected, WorkflowUpdate};
 use crate::report::asff::AsffFinding;
 use aws_sdk_securityhub::Client;
 use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::{
-    AwsSecurityFinding, Compliance, ComplianceStatus, Recommendation, RecordState, Remediation,
-    Resource, ResourceDetails, Severity, SeverityLabel, Workflow, WorkflowStatus,
+    AwsSecurityFinding, AwsSecurityFindingIdentifier, Compliance, ComplianceStatus, NoteUpdate,
+    Recommendation, RecordState, Remediation, Resource, ResourceDetails, Severity, SeverityLabel,
+    Workflow, WorkflowStatus, WorkflowUpdate as SdkWorkflowUpdate,
 };
 use aws_types::SdkConfig;
 use std::collections::BTreeMap;
@@ -52,7 +54,7 @@ impl FindingExporter for SecurityHubExporter {
                 .set_findings(Some(findings))
                 .send()
                 .await
-                .map_err(|e| classify(region, e.into_service_error()))?;
+                .map_err(|e| classify("BatchImportFindings", region, e.into_service_error()))?;
             Ok(output
                 .failed_findings()
                 .iter()
@@ -64,13 +66,68 @@ impl FindingExporter for SecurityHubExporter {
                 .collect())
         })
     }
+
+    fn update_workflow<'a>(
+        &'a self,
+        region: &'a str,
+        updates: &'a [WorkflowUpdate],
+    ) -> ExportFuture<'a, Vec<Rejected>> {
+        Box::pin(async move {
+            let Some(first) = updates.first() else {
+                return Ok(Vec::new());
+            };
+            let identifiers = updates
+                .iter()
+                .map(|u| {
+                    AwsSecurityFindingIdentifier::builder()
+                        .id(&u.id)
+                        .product_arn(&u.product_arn)
+                        .build()
+                })
+                .collect();
+            let output = self
+                .client(region)
+                .batch_update_findings()
+                .set_finding_identifiers(Some(identifiers))
+                .workflow(
+                    SdkWorkflowUpdate::builder()
+                        .status(WorkflowStatus::from(first.status.as_str()))
+                        .build(),
+                )
+                .note(
+                    NoteUpdate::builder()
+                        .text(&first.note)
+                        .updated_by(UPDATED_BY)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| classify("BatchUpdateFindings", region, e.into_service_error()))?;
+            Ok(output
+                .unprocessed_findings()
+                .iter()
+                .map(|f| Rejected {
+                    id: f
+                        .finding_identifier()
+                        .and_then(|i| i.id())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    code: f.error_code().unwrap_or_default().to_owned(),
+                    message: f.error_message().unwrap_or_default().to_owned(),
+                })
+                .collect())
+        })
+    }
 }
 
+/// `Note.UpdatedBy` of the workflow updates.
+const UPDATED_BY: &str = "streamwarden";
+
 /// Tells a region without Security Hub and throttling apart from other failures.
-fn classify(
-    region: &str,
-    e: aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsError,
-) -> ExportError {
+fn classify<E>(operation: &'static str, region: &str, e: E) -> ExportError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     let code = e.code().map(str::to_owned);
     let summary = match (e.code(), e.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
@@ -89,12 +146,14 @@ fn classify(
         },
         Some("LimitExceededException" | "ThrottlingException" | "TooManyRequestsException") => {
             ExportError::Throttled {
+                operation,
                 region,
                 summary,
                 source,
             }
         }
         _ => ExportError::Call {
+            operation,
             region,
             code,
             summary,

@@ -8,7 +8,7 @@
 //! invocation that reads the state (the retry, or the next sweep) sends it.
 
 use super::failure::{Failure, Failures};
-use super::reconcile::{Current, ExportLog, ReconcileError, Reconciler};
+use super::reconcile::{Current, ExportLog, ReconcileError, Reconciler, Waived, split};
 use crate::alert::{AlertPublisher, Change};
 use crate::events::{ApiCall, AuditorEvent};
 use crate::export::FindingExporter;
@@ -310,6 +310,7 @@ where
                     &trigger,
                     None,
                     now,
+                    Waived::new(),
                 )
                 .await?;
             record(&mut outcome, change);
@@ -352,7 +353,7 @@ where
                 }
                 _ => self.stack_findings(inventory, &name, now).await?,
             };
-            let Some(current) = current else {
+            let Some((current, waived)) = current else {
                 outcome.skipped = Some(format!(
                     "{} {name} not found in {region}",
                     resource_type.as_str(),
@@ -371,6 +372,7 @@ where
                     &trigger,
                     None,
                     now,
+                    waived,
                 )
                 .await?;
             record(&mut outcome, change);
@@ -384,7 +386,7 @@ where
         inventory: &I,
         name: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<Current>, AuditorError> {
+    ) -> Result<Option<(Current, Waived)>, AuditorError> {
         let Some(mut builder) = inventory.image_builder(name).await? else {
             return Ok(None);
         };
@@ -403,7 +405,7 @@ where
         inventory: &I,
         name: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<Current>, AuditorError> {
+    ) -> Result<Option<(Current, Waived)>, AuditorError> {
         let Some(mut image) = inventory.image(name).await? else {
             return Ok(None);
         };
@@ -426,7 +428,7 @@ where
         call: &ApiCall,
         region: &str,
         now: DateTime<Utc>,
-    ) -> Result<Current, AuditorError> {
+    ) -> Result<(Current, Waived), AuditorError> {
         let subscriptions = inventory.usage_report_subscriptions().await?;
         let mut account = Account::new(
             Some(call.account.clone()).filter(|a| !a.is_empty()),
@@ -438,11 +440,10 @@ where
             },
         );
         account.usage_report_subscriptions = Attr::Set(subscriptions);
-        Ok(evaluate_account(&self.policy, &account, now)
-            .findings
-            .into_iter()
-            .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
-            .collect())
+        Ok(split(
+            evaluate_account(&self.policy, &account, now),
+            DESCRIBED,
+        ))
     }
 
     /// The fleet's findings: the fleet as described, plus (Create/UpdateFleet) what only
@@ -453,9 +454,9 @@ where
         call: &ApiCall,
         name: &str,
         now: DateTime<Utc>,
-    ) -> Result<(Option<Current>, Vec<&'static str>), AuditorError> {
+    ) -> Result<(Option<(Current, Waived)>, Vec<&'static str>), AuditorError> {
         let described = inventory.fleet(name).await?;
-        let mut current: Option<Current> = None;
+        let mut current: Option<(Current, Waived)> = None;
         if let Some(mut fleet) = described {
             let mut evaluation = evaluate_fleet(&self.policy, &fleet, now);
             let wants_tags =
@@ -471,13 +472,7 @@ where
                     }
                 }
             }
-            current = Some(
-                evaluation
-                    .findings
-                    .into_iter()
-                    .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
-                    .collect(),
-            );
+            current = Some(split(evaluation, DESCRIBED));
         }
         let mut sources = vec![DESCRIBED];
         let update = call.event_name == "UpdateFleet";
@@ -490,7 +485,7 @@ where
                 Ok(request) => {
                     sources.push(REQUEST);
                     let described = current.is_some();
-                    let found = current.get_or_insert_with(BTreeMap::new);
+                    let (found, _) = current.get_or_insert_with(Default::default);
                     for finding in evaluate_fleet(&self.policy, &request, now).findings {
                         if !found.contains_key(finding.rule_id)
                             && (!described || REQUEST_RULES.contains(&finding.rule_id))
@@ -512,7 +507,7 @@ where
         inventory: &I,
         name: &str,
         now: DateTime<Utc>,
-    ) -> Result<(Option<Current>, Vec<&'static str>), AuditorError> {
+    ) -> Result<(Option<(Current, Waived)>, Vec<&'static str>), AuditorError> {
         let Some(mut stack) = inventory.stack(name).await? else {
             return Ok((None, vec![DESCRIBED]));
         };
@@ -530,12 +525,7 @@ where
                 }
             }
         }
-        let current = evaluation
-            .findings
-            .into_iter()
-            .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
-            .collect();
-        Ok((Some(current), vec![DESCRIBED]))
+        Ok((Some(split(evaluation, DESCRIBED)), vec![DESCRIBED]))
     }
 
     /// The scheduled sweep: every fleet, stack, image builder, owned image and the
@@ -640,15 +630,31 @@ where
                         return;
                     }
                 };
-            let mut current: BTreeMap<ResourceKey, Current> = BTreeMap::new();
+            let mut current: BTreeMap<ResourceKey, (Current, Waived)> = BTreeMap::new();
             for finding in result.evaluation.findings {
                 let key = ResourceKey::new(target, finding.resource_type, &finding.resource);
                 current
                     .entry(key)
                     .or_default()
+                    .0
                     .insert(finding.rule_id.to_owned(), (finding, DESCRIBED));
             }
-            let mut work: Vec<(ResourceKey, Current, bool)> = Vec::new();
+            // Waived findings are kept (for the export) only while the export is on.
+            let exempted = self
+                .reconciler
+                .exports()
+                .then_some(result.evaluation.exempted);
+            for e in exempted.into_iter().flatten() {
+                let f = e.finding;
+                let key = ResourceKey::new(target, f.resource_type, &f.resource);
+                let waived = (f, DESCRIBED, e.exemption);
+                current
+                    .entry(key)
+                    .or_default()
+                    .1
+                    .insert(waived.0.rule_id.to_owned(), waived);
+            }
+            let mut work: Vec<(ResourceKey, (Current, Waived), bool)> = Vec::new();
             current.retain(|key, _| !unsettled.contains(key));
             for key in stored.keys().filter(|k| !unsettled.contains(*k)) {
                 // Session findings belong to the session recorder (never in `listed`).
@@ -656,7 +662,7 @@ where
                     continue;
                 };
                 if !current.contains_key(key) && listed {
-                    work.push((key.clone(), BTreeMap::new(), !live.contains(key)));
+                    work.push((key.clone(), Default::default(), !live.contains(key)));
                 }
             }
             work.extend(
@@ -666,7 +672,7 @@ where
             );
 
             let results: Vec<Result<Option<Change>, Failure>> = stream::iter(work)
-                .map(|(key, findings, deleted)| {
+                .map(|(key, (findings, waived), deleted)| {
                     let prefetched = stored.get(&key).cloned();
                     async move {
                         self.reconciler
@@ -679,6 +685,7 @@ where
                                 trigger,
                                 prefetched.map(Some),
                                 now,
+                                waived,
                             )
                             .await
                             .map_err(|e| {
@@ -725,7 +732,7 @@ async fn described_findings<I: FleetInventory, T>(
     arn: Option<String>,
     evaluate: impl Fn(&T) -> Evaluation,
     tags: impl FnOnce(&mut T) -> &mut Attr<BTreeMap<String, String>>,
-) -> Current {
+) -> (Current, Waived) {
     let mut evaluation = evaluate(resource);
     if !evaluation.findings.is_empty()
         && let Some(arn) = arn
@@ -740,11 +747,7 @@ async fn described_findings<I: FleetInventory, T>(
             }
         }
     }
-    evaluation
-        .findings
-        .into_iter()
-        .map(|f| (f.rule_id.to_owned(), (f, DESCRIBED)))
-        .collect()
+    split(evaluation, DESCRIBED)
 }
 
 /// The keys of every resource the audit read (those not among them were deleted).

@@ -10,6 +10,9 @@
 //! the change are committed with the state, imported, then cleared. An import that fails
 //! (throttled, Security Hub off in the region) never fails the resource: its findings
 //! stay in the state, merged with later ones by finding ID, until an import succeeds.
+//! Findings a waiver covers are kept apart in the state (only while the export is on):
+//! alerts, history and the open findings are the same as without them, and the export
+//! marks them `SUPPRESSED` (see [`crate::export`]).
 
 use crate::alert::{Alert, AlertFinding, AlertPublisher, Change, PublishError, Trigger, render};
 use crate::export::{ExportError, FindingExporter, Rejected, send};
@@ -68,6 +71,9 @@ struct Export {
 pub struct ExportLog {
     pub calls: usize,
     pub imported: usize,
+    /// `BatchUpdateFindings` calls (workflow: suppressed, back to new, resolved).
+    pub update_calls: usize,
+    pub updated: usize,
     /// Regions where Security Hub is not enabled: reported once, then not called again.
     pub not_enabled: BTreeSet<String>,
     /// Findings Security Hub rejected after the retries, with the reason.
@@ -84,6 +90,8 @@ impl ExportLog {
             info!(
                 calls = self.calls,
                 imported = self.imported,
+                update_calls = self.update_calls,
+                updated = self.updated,
                 rejected = self.rejected.len(),
                 deferred = ?self.deferred,
                 not_enabled = ?self.not_enabled,
@@ -122,6 +130,11 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
             })
     }
 
+    /// Whether finding changes go to Security Hub (and waived findings are kept).
+    pub fn exports(&self) -> bool {
+        self.export.is_some()
+    }
+
     pub fn store(&self) -> &S {
         &self.store
     }
@@ -132,7 +145,8 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
 
     /// Brings the stored state of one resource to `current` and alerts on the change.
     /// `sources` are the kinds of findings this evaluation can resolve; `prefetched` is a
-    /// state already read (`Some(None)`: known absent).
+    /// state already read (`Some(None)`: known absent). `waived` are the findings a
+    /// waiver covers (kept only while the export is on).
     #[allow(clippy::too_many_arguments)]
     pub async fn reconcile(
         &self,
@@ -144,6 +158,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
         trigger: &TriggerRecord,
         mut prefetched: Option<Option<ResourceState>>,
         now: DateTime<Utc>,
+        waived: Waived,
     ) -> Result<Option<Change>, ReconcileError> {
         const ATTEMPTS: u32 = 4;
         for _ in 0..ATTEMPTS {
@@ -165,7 +180,15 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 .map(|s| s.findings.clone())
                 .unwrap_or_default();
             let (findings, mut change, lowered) = diff(&old, &current, sources, deleted, now);
-            if findings == old {
+            let old_waived = stored
+                .as_ref()
+                .map(|s| s.waived.clone())
+                .unwrap_or_default();
+            let now_waived = match self.export {
+                Some(_) if !deleted => waived::kept(&old_waived, &waived, &findings, sources, now),
+                _ => BTreeMap::new(),
+            };
+            if findings == old && now_waived == old_waived {
                 return Ok(None);
             }
             change.account = account.to_owned();
@@ -175,7 +198,8 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
             change.deleted = deleted;
             change.trigger = alert_trigger(trigger);
             let version = stored.as_ref().map(|s| s.version);
-            let mut state = ResourceState::new(key, findings, version.unwrap_or(0) + 1, now);
+            let mut state = ResourceState::new(key, findings, version.unwrap_or(0) + 1, now)
+                .with_waived(now_waived);
             let alert = (!change.is_empty()).then(|| render(&change));
             state.outbox = alert.as_ref().map(|a| Outbox {
                 id: format!("{}#{}", trigger.id, state.version),
@@ -183,7 +207,12 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 message: a.message.clone(),
                 attributes: a.attributes.clone(),
             });
-            state.export = self.export_of(&change, &lowered, pending.take(), &state, now);
+            let waivers = Waivers {
+                before: &old_waived,
+                now: &waived,
+                open: &current,
+            };
+            state.export = self.export_of(&change, &lowered, &waivers, pending.take(), &state, now);
             let history = self.history(key, &change, &lowered, trigger, now);
             match self.store.commit(&state, version, &history).await? {
                 Commit::Conflict => continue,
@@ -217,11 +246,14 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
     }
 
     /// The ASFF findings of a change (opened, raised, lowered: FAILED; resolved: PASSED
-    /// and archived), after what an earlier failed import left (`pending`), one per ID.
+    /// and archived; newly waived: FAILED, suppressed), after what an earlier failed
+    /// import left (`pending`), one per ID; and the workflow updates of the findings that
+    /// enter or leave a waiver.
     fn export_of(
         &self,
         change: &Change,
         lowered: &[(AlertFinding, Severity)],
+        waivers: &Waivers<'_>,
         pending: Option<PendingExport>,
         state: &ResourceState,
         now: DateTime<Utc>,
@@ -243,6 +275,8 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 now,
             })
         };
+        let workflow = waivers.workflow(pending.as_ref(), change, state);
+        let (started, ended) = waivers.moves(state);
         let mut findings: BTreeMap<String, AsffFinding> = pending
             .map(|p| p.findings.into_iter().map(|f| (f.id.clone(), f)).collect())
             .unwrap_or_default();
@@ -256,14 +290,17 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 change
                     .resolved
                     .iter()
+                    .chain(&ended)
                     .map(|f| subject(f, FindingState::Resolved)),
-            );
+            )
+            .chain(started.iter().map(|f| subject(f, FindingState::Waived)));
         for finding in changed {
             findings.insert(finding.id.clone(), finding);
         }
-        (!findings.is_empty()).then(|| PendingExport {
+        (!findings.is_empty() || !workflow.is_empty()).then(|| PendingExport {
             id: format!("{}#export", state.version),
             findings: findings.into_values().collect(),
+            workflow,
         })
     }
 
@@ -281,7 +318,14 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
         if lock().not_enabled.contains(&key.region) {
             return Ok(false);
         }
-        match send(export.exporter.as_ref(), &key.region, &pending.findings).await {
+        match send(
+            export.exporter.as_ref(),
+            &key.region,
+            &pending.findings,
+            &pending.workflow,
+        )
+        .await
+        {
             Ok(sent) => {
                 self.store.clear_export(key, &pending.id).await?;
                 for r in &sent.rejected {
@@ -297,6 +341,8 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 let mut log = lock();
                 log.calls += sent.calls;
                 log.imported += sent.imported;
+                log.update_calls += sent.update_calls;
+                log.updated += sent.updated;
                 log.rejected.extend(sent.rejected);
                 Ok(true)
             }
@@ -484,6 +530,11 @@ fn diff(
     }
     (findings, change, lowered)
 }
+
+#[path = "reconcile_waived.rs"]
+mod waived;
+use waived::Waivers;
+pub use waived::{Waived, split};
 
 #[cfg(test)]
 #[path = "reconcile_tests.rs"]

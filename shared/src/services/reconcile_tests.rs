@@ -3,7 +3,8 @@
 //! store's and the publisher's failures and races placed exactly.
 
 use super::*;
-use crate::finding::{ResourceType, Severity, Source};
+use crate::export::WorkflowUpdate;
+use crate::finding::{ExemptionInfo, ResourceType, Severity, Source};
 use crate::store::{ResourceState, Target};
 use chrono::TimeZone;
 use std::collections::HashMap;
@@ -223,6 +224,7 @@ async fn run(
         trigger,
         None,
         at(minutes),
+        Waived::new(),
     )
     .await
 }
@@ -499,6 +501,7 @@ async fn a_deleted_resource_resolves_every_finding_whatever_its_source() {
         &event("e-1", 0),
         None,
         at(0),
+        Waived::new(),
     )
     .await
     .unwrap();
@@ -515,6 +518,7 @@ async fn a_deleted_resource_resolves_every_finding_whatever_its_source() {
             &event("e-2", 10),
             None,
             at(10),
+            Waived::new(),
         )
         .await
         .unwrap()
@@ -532,6 +536,9 @@ struct MemoryHub {
     imports: Mutex<Vec<Vec<crate::report::asff::AsffFinding>>>,
     throttled: AtomicU32,
     not_enabled: Mutex<Vec<String>>,
+    updates: Mutex<Vec<WorkflowUpdate>>,
+    /// The next this many `BatchUpdateFindings` calls are throttled.
+    throttled_updates: AtomicU32,
 }
 
 impl MemoryHub {
@@ -572,20 +579,35 @@ impl FindingExporter for MemoryHub {
                     source: "not subscribed".into(),
                 });
             }
-            if self
-                .throttled
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
-            {
-                return Err(ExportError::Throttled {
-                    region: region.to_owned(),
-                    summary: "TooManyRequestsException: slow down".to_owned(),
-                    source: "slow down".into(),
-                });
-            }
+            throttle(&self.throttled, "BatchImportFindings", region)?;
             self.imports.lock().unwrap().push(findings.to_vec());
             Ok(Vec::new())
         })
+    }
+
+    fn update_workflow<'a>(
+        &'a self,
+        region: &'a str,
+        updates: &'a [WorkflowUpdate],
+    ) -> crate::export::ExportFuture<'a, Vec<crate::export::Rejected>> {
+        Box::pin(async move {
+            throttle(&self.throttled_updates, "BatchUpdateFindings", region)?;
+            self.updates.lock().unwrap().extend_from_slice(updates);
+            Ok(Vec::new())
+        })
+    }
+}
+
+/// A throttled call (after the SDK's retries) while `left` is not zero; counts it down.
+fn throttle(left: &AtomicU32, operation: &'static str, region: &str) -> Result<(), ExportError> {
+    match left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)) {
+        Ok(_) => Err(ExportError::Throttled {
+            operation,
+            region: region.to_owned(),
+            summary: "TooManyRequestsException: slow down".to_owned(),
+            source: "slow down".into(),
+        }),
+        Err(_) => Ok(()),
     }
 }
 
@@ -727,4 +749,176 @@ async fn without_an_exporter_nothing_is_queued() {
     open_internet_access(&r).await;
     assert_eq!(r.store().stored().unwrap().export, None);
     assert_eq!(r.take_export_log(), ExportLog::default());
+}
+
+fn waiver(expires: Option<chrono::NaiveDate>) -> ExemptionInfo {
+    ExemptionInfo {
+        by: "policy",
+        reason: "kiosk needs the internet until the proxy is in".to_owned(),
+        expires,
+    }
+}
+
+/// A run where FLEET-INTERNET-ACCESS is waived (and `open` are open).
+async fn run_waived(r: &Memory, open: &[Finding], id: &str, minutes: i64) -> Option<Change> {
+    let f = finding("FLEET-INTERNET-ACCESS", Severity::High, "on");
+    let expires = chrono::NaiveDate::from_ymd_opt(2027, 1, 31);
+    let waived = Waived::from([(f.rule_id.to_owned(), (f, "described", waiver(expires)))]);
+    r.reconcile(
+        ACCOUNT,
+        &key(),
+        current(open),
+        &["described"],
+        false,
+        &event(id, minutes),
+        None,
+        at(minutes),
+        waived,
+    )
+    .await
+    .unwrap()
+}
+
+impl MemoryHub {
+    /// Every workflow update as (status, note).
+    fn workflow(&self) -> Vec<(String, String)> {
+        self.updates
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|u| (u.status.clone(), u.note.clone()))
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_waived_finding_is_exported_failed_and_suppressed_with_its_waiver_never_alerted() {
+    let (r, hub) = exporting();
+    let change = run_waived(&r, &[], "s-1", 0).await.expect("a commit");
+    assert!(change.is_empty(), "no alert: {change:?}");
+    assert!(r.publisher.subjects().is_empty());
+    assert!(r.store().changes().is_empty(), "no history");
+    let state = r.store().stored().unwrap();
+    assert!(state.findings.is_empty(), "never counted as open");
+    assert_eq!(state.waived.len(), 1);
+    assert_eq!(
+        hub.imported(),
+        [(
+            "streamwarden/eu-west-1/fleet/kiosk/FLEET-INTERNET-ACCESS".to_owned(),
+            "FAILED".to_owned(),
+            "SUPPRESSED".to_owned(),
+            "ACTIVE".to_owned()
+        )]
+    );
+    assert_eq!(
+        hub.workflow(),
+        [(
+            "SUPPRESSED".to_owned(),
+            "Waived by policy until 2027-01-31: kiosk needs the internet until the proxy is in"
+                .to_owned()
+        )]
+    );
+    assert_eq!(state.export, None, "imported and updated, cleared");
+    // Still waived: nothing written, nothing sent.
+    assert!(run_waived(&r, &[], "s-2", 5).await.is_none());
+    assert_eq!((hub.calls(), hub.workflow().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn an_open_finding_waived_later_alerts_resolved_as_before_and_is_suppressed() {
+    let (r, hub) = exporting();
+    open_internet_access(&r).await;
+    let change = run_waived(&r, &[], "s-1", 5).await.expect("a change");
+    assert_eq!(
+        change.resolved.len(),
+        1,
+        "the alert is the same as without export"
+    );
+    assert_eq!(r.publisher.subjects().len(), 2);
+    assert_eq!(
+        hub.imported().last().map(|f| (f.1.clone(), f.3.clone())),
+        Some(("FAILED".to_owned(), "ACTIVE".to_owned()))
+    );
+    assert_eq!(hub.workflow()[0].0, "SUPPRESSED");
+}
+
+#[tokio::test]
+async fn when_the_waiver_ends_the_finding_goes_back_to_new_and_when_fixed_it_is_resolved() {
+    let (r, hub) = exporting();
+    run_waived(&r, &[], "s-1", 0).await;
+    // The waiver expires: the evaluation finds it open again, with a note.
+    let mut open = finding("FLEET-INTERNET-ACCESS", Severity::High, "on");
+    open.note = Some("policy waiver expired on 2027-01-31: proxy".to_owned());
+    let change = run(&r, &[open], &event("s-2", 5), 5)
+        .await
+        .unwrap()
+        .expect("a change");
+    assert_eq!(change.opened.len(), 1, "alerted as opened, as before");
+    let state = r.store().stored().unwrap();
+    assert!(state.waived.is_empty());
+    assert_eq!(state.findings.len(), 1);
+    assert_eq!(hub.imported()[1].2, "NEW");
+    assert_eq!(
+        hub.workflow()[1],
+        (
+            "NEW".to_owned(),
+            "Waiver ended (policy waiver expired on 2027-01-31: proxy); the finding is open."
+                .to_owned()
+        )
+    );
+    // Waived again, then fixed: archived and resolved, with no alert for the fix.
+    run_waived(&r, &[], "s-3", 10).await;
+    let alerts = r.publisher.subjects().len();
+    run(&r, &[], &event("s-4", 15), 15).await.unwrap();
+    assert_eq!(
+        r.publisher.subjects().len(),
+        alerts,
+        "a waived finding fixed: no alert"
+    );
+    let last = hub.imported().last().cloned().unwrap();
+    assert_eq!((&*last.1, &*last.3), ("PASSED", "ARCHIVED"));
+    assert_eq!(
+        hub.workflow().last().map(|w| w.0.as_str()),
+        Some("RESOLVED")
+    );
+    let state = r.store().stored().unwrap();
+    assert!(state.waived.is_empty() && state.findings.is_empty());
+    assert_eq!(state.gsi1_pk, None, "out of the index once nothing is left");
+}
+
+#[tokio::test]
+async fn a_throttled_workflow_update_is_sent_by_the_next_invocation_once() {
+    let (r, hub) = exporting();
+    hub.throttled_updates.store(1, Ordering::SeqCst);
+    run_waived(&r, &[], "s-1", 0).await;
+    let pending = r.store().stored().unwrap().export.expect("kept");
+    assert_eq!((pending.findings.len(), pending.workflow.len()), (1, 1));
+    assert_eq!(hub.workflow().len(), 0);
+    assert_eq!(
+        r.take_export_log().deferred,
+        BTreeMap::from([("SecurityHubThrottled", 1)])
+    );
+    // The next sweep: no change, the pending export goes out (the import again, which
+    // updates in place, then the update).
+    assert!(run_waived(&r, &[], "s-2", 5).await.is_none());
+    assert_eq!(hub.workflow().len(), 1);
+    assert_eq!(r.store().stored().unwrap().export, None);
+    run_waived(&r, &[], "s-3", 10).await;
+    assert_eq!(hub.workflow().len(), 1, "never doubled");
+}
+
+#[tokio::test]
+async fn a_waived_only_state_stays_in_the_index_after_every_open_one() {
+    let (r, _hub) = exporting();
+    run_waived(&r, &[], "s-1", 0).await;
+    let state = r.store().stored().unwrap();
+    assert_eq!(state.gsi1_pk.as_deref(), Some("NONCOMPLIANT"));
+    assert!(state.gsi1_sk.unwrap().starts_with("W#"), "after 5#..9#");
+}
+
+#[tokio::test]
+async fn without_an_exporter_waived_findings_are_not_stored() {
+    let r = reconciler();
+    assert!(run_waived(&r, &[], "s-1", 0).await.is_none());
+    assert_eq!(r.store().stored(), None);
 }

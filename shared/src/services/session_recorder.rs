@@ -26,7 +26,7 @@
 //! the two bounds the runs give: the last run that saw it and the first that did not.
 
 use super::failure::{Cause, Failure, Failures};
-use super::reconcile::{Current, ExportLog, Reconciler};
+use super::reconcile::{Current, ExportLog, Reconciler, Waived, split};
 use crate::alert::AlertPublisher;
 use crate::events::AuditorEvent;
 use crate::export::FindingExporter;
@@ -770,12 +770,9 @@ where
                 fleet_finding: worst.map(|(rule, severity)| (rule.as_str(), *severity)),
                 now,
             };
-            let current: Current = evaluate_sessions(&self.policy, &view)
-                .findings
-                .into_iter()
-                .map(|f| (f.rule_id.to_owned(), (f, SESSIONS)))
-                .collect();
-            if !current.is_empty() || stored.is_some() {
+            let (current, waived) = split(evaluate_sessions(&self.policy, &view), SESSIONS);
+            let waived_kept = self.reconciler.exports() && !waived.is_empty();
+            if !current.is_empty() || waived_kept || stored.is_some() {
                 let key = ResourceKey::new(target, ResourceType::Session, &fleet.name);
                 let change = self
                     .reconciler
@@ -790,6 +787,7 @@ where
                         // read it then.
                         stored.map(Some),
                         now,
+                        waived,
                     )
                     .await?;
                 if let Some(change) = change {
@@ -842,6 +840,7 @@ where
                     trigger,
                     Some(Some(state.clone())),
                     now,
+                    Waived::new(),
                 )
                 .await?;
             if let Some(change) = change {

@@ -85,6 +85,10 @@ pub struct ResourceState {
     pub outbox: Option<PendingAlert>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<PendingExport>,
+    /// Findings a waiver covers, by rule ID: kept (only while the Security Hub export is
+    /// on) so the export shows them suppressed, never alerted or counted as open.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub waived: BTreeMap<String, StoredFinding>,
 }
 
 pub use PendingAlert as Outbox;
@@ -95,6 +99,9 @@ pub use PendingAlert as Outbox;
 pub struct PendingExport {
     pub id: String,
     pub findings: Vec<crate::report::asff::AsffFinding>,
+    /// Workflow changes to make after the import (`BatchUpdateFindings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workflow: Vec<crate::export::WorkflowUpdate>,
 }
 
 impl ResourceState {
@@ -129,7 +136,20 @@ impl ResourceState {
             updated_at,
             outbox: None,
             export: None,
+            waived: BTreeMap::new(),
         }
+    }
+
+    /// Sets the waived findings. A state with waived findings and no open one stays in
+    /// the sparse index, after every open one (`GSI1SK` W#...), so the sweep still finds
+    /// it; readers of the index see no open finding in it.
+    pub fn with_waived(mut self, waived: BTreeMap<String, StoredFinding>) -> Self {
+        if self.gsi1_pk.is_none() && !waived.is_empty() {
+            self.gsi1_pk = Some(schema::NONCOMPLIANT.to_owned());
+            self.gsi1_sk = Some(format!("W#{}#{}", self.region, self.resource));
+        }
+        self.waived = waived;
+        self
     }
 
     pub fn key(&self) -> ResourceKey {

@@ -183,7 +183,9 @@ impl DynamoProxy {
 
     /// `base` (e.g. [`Moto::sdk_config`](crate::Moto::sdk_config)) with its endpoint
     /// pointed at the proxy: `aws_sdk_dynamodb::Client::new(&proxy.sdk_config(&base))`.
-    /// Only use it for DynamoDB clients; other services are not proxied.
+    /// Made for DynamoDB; any other service's requests are forwarded too (the Security
+    /// Hub tests use it), but restJson1 requests carry no `X-Amz-Target`: they count under
+    /// [`NO_OPERATION`], and only [`ANY_OPERATION`] (or `NO_OPERATION`) throttles them.
     pub fn sdk_config(&self, base: &SdkConfig) -> SdkConfig {
         base.to_builder().endpoint_url(self.url()).build()
     }
