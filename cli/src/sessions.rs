@@ -271,8 +271,14 @@ fn short(t: DateTime<Utc>) -> String {
 fn text(query: &SessionQuery, records: &[SessionRecord]) -> String {
     let what = match &query.of {
         SessionsOf::User(u) => format!("user {u}"),
-        SessionsOf::Fleet { target, fleet } => format!("fleet {fleet} ({target})"),
-        SessionsOf::Instance { target, instance } => format!("instance {instance} ({target})"),
+        SessionsOf::Fleet { target, fleet } => format!(
+            "fleet {fleet} ({}, account {})",
+            target.region, target.account
+        ),
+        SessionsOf::Instance { target, instance } => format!(
+            "instance {instance} ({}, account {})",
+            target.region, target.account
+        ),
     };
     let range = match (query.since, query.until) {
         (None, None) => String::new(),

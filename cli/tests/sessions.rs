@@ -125,7 +125,7 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
     // By fleet, as text: both sessions, bob's with its end bounds.
     let text = stdout(&streamwarden(&stack, &["sessions", "--fleet", "desk"]));
     assert!(
-        text.starts_with("2 sessions of fleet desk (us-east-1)"),
+        text.starts_with("2 sessions of fleet desk (us-east-1, account 123456789012)"),
         "{text}"
     );
     let bob_line = text
@@ -181,9 +181,9 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
     ));
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
-    assert!(lines[0].starts_with("session_id,user_id,region,fleet"));
+    assert!(lines[0].starts_with("session_id,user_id,account,region,fleet"));
     assert!(
-        lines[1].starts_with("s-alice,\"alice,a@example.com\",us-east-1,desk"),
+        lines[1].starts_with("s-alice,\"alice,a@example.com\",123456789012,us-east-1,desk"),
         "{}",
         lines[1]
     );
@@ -203,6 +203,18 @@ async fn answers_who_used_which_fleet_when_in_text_json_and_csv() {
         none.starts_with("0 sessions of user bob@example.com"),
         "{none}"
     );
+
+    // Another account's fleet of the same name: nothing of this account's.
+    let other = stdout(&streamwarden(
+        &stack,
+        &["sessions", "--fleet", "desk", "--account", "111111111111"],
+    ));
+    assert!(
+        other.starts_with("0 sessions of fleet desk (us-east-1, account 111111111111)"),
+        "{other}"
+    );
+    let bad = streamwarden(&stack, &["sessions", "--fleet", "desk", "--account", "12"]);
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 #[tokio::test]

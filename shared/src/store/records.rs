@@ -146,7 +146,10 @@ impl ResourceState {
     pub fn with_waived(mut self, waived: BTreeMap<String, StoredFinding>) -> Self {
         if self.gsi1_pk.is_none() && !waived.is_empty() {
             self.gsi1_pk = Some(schema::NONCOMPLIANT.to_owned());
-            self.gsi1_sk = Some(format!("W#{}#{}", self.region, self.resource));
+            self.gsi1_sk = Some(format!(
+                "W#{}#{}#{}",
+                self.account, self.region, self.resource
+            ));
         }
         self.waived = waived;
         self

@@ -56,7 +56,8 @@ pub fn migrate_item(item: &Item, account: &str) -> Option<Item> {
             out.insert(name.to_owned(), s(&new));
         }
     }
-    // The non-compliance index sorts by `<severity>#<region>#<name>`: now with the account.
+    // The non-compliance index sorts by `<severity>#<region>#<name>` (waived-only states
+    // by `W#<region>#<name>`): now with the account.
     if text("GSI1PK") == Some("NONCOMPLIANT")
         && let Some(sk) = text("GSI1SK")
         && let Some((severity, rest)) = sk.split_once('#')
