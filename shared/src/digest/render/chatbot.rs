@@ -337,10 +337,15 @@ impl View<'_> {
                 ),
             );
         }
-        let not_audited: Vec<String> = self
+        let mut not_audited: Vec<String> = self
             .not_audited()
+            .take(CHATBOT_TOP)
             .map(|a| format!("`{}`", code(a.id)))
             .collect();
+        let more = self.not_audited().count().saturating_sub(CHATBOT_TOP);
+        if more > 0 {
+            not_audited.push(format!("and {more} more"));
+        }
         if !not_audited.is_empty() {
             line(
                 out,

@@ -1,6 +1,7 @@
 //! Fitting the plain text into one SNS message (256 KB, with the Chatbot notification,
-//! the subject and the attributes): fewer rows per table, then fewer sections, then one
-//! line per region, saying at the top what was left out and how to get all of it.
+//! the subject and the attributes): fewer rows per table, then fewer sections, then (an
+//! organisation digest) fewer accounts, the smallest left out first, then one line per
+//! region, saying at the top what was left out and how to get all of it.
 
 use super::text::{FOR_ALL, Level, Limits};
 use super::view::View;

@@ -87,7 +87,10 @@ fn attributes_size(attributes: &BTreeMap<String, String>) -> usize {
 /// and no external resource (a Content-Security-Policy forbids both), every string
 /// escaped. Hooks for tests and readers: `section.region#region-<slug>`,
 /// `section.fleet#fleet-<region>-<fleet>` (with class `idle` and `data-idle="true"` for
-/// idle fleets) holding `svg.usage-chart` with a `polyline.sessions`.
+/// idle fleets) holding `svg.usage-chart` with a `polyline.sessions`. An organisation
+/// digest puts its regions in `section.account#account-<id>[data-account]` (class
+/// `not-audited` and `data-not-audited="true"` for an account no longer governed),
+/// largest account first, as `#region-<id>-<region>` and `#fleet-<id>-<region>-<fleet>`.
 pub fn html(d: &Digest) -> String {
     View::new(d).html()
 }

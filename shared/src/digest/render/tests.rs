@@ -853,6 +853,7 @@ fn a_huge_organisation_digest_leaves_out_its_smallest_accounts_and_names_them() 
                 ..template.clone()
             };
             r.open.truncate(200 - i as usize);
+            r.not_audited = i >= 190;
             r
         })
         .collect();
@@ -902,13 +903,14 @@ fn a_huge_organisation_digest_leaves_out_its_smallest_accounts_and_names_them() 
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!(rows >= MIN_ROWS, "{rows}");
-    assert!(
-        email.contains("Accounts:  200\n"),
-        "the totals are of every account"
-    );
 
     let description = https["content"]["description"].as_str().unwrap();
     assert!(description.chars().count() <= CHATBOT_DESCRIPTION_LIMIT);
     assert!(description.contains("• `100000000000` (member-000): 200 open"));
     assert!(description.contains(" more accounts (see `streamwarden report --account ID"));
+    assert!(
+        description.contains("`100000000194`, and 5 more"),
+        "the accounts not audited, five named: {description}"
+    );
+    assert!(email.contains("Accounts:  200 (10 not audited)\n"));
 }

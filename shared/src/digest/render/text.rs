@@ -1,7 +1,8 @@
 //! The plain-text digest, for people reading the e-mail (SNS `email` and `default`) or
 //! a terminal (`streamwarden report --format text`): a summary, then per region the open
 //! findings grouped by fleet and stack, the changes, fleet usage, idle fleets and what
-//! could not be read, in fixed-width columns.
+//! could not be read, in fixed-width columns. An organisation digest puts a heading per
+//! account (ID, name, NOT AUDITED) above its regions, largest account first.
 
 use super::table::{Align, Row, Table};
 use super::view::{
