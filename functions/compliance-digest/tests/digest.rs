@@ -427,6 +427,10 @@ async fn the_function_sends_one_organisation_digest_with_a_section_per_account()
         .await
         .expect("digest sent");
     assert_eq!(out["open_findings"], 5);
+    // The same listing names the accounts for alerts (what the auditor's alerts read).
+    let names = function.members.as_ref().unwrap().account_names();
+    assert_eq!(names.get(&large.0).as_deref(), Some(large.1.as_str()));
+    assert_eq!(names.get(gone), None);
     assert_eq!(out["not_audited"], json!([gone]));
 
     let received = stack
