@@ -69,7 +69,7 @@ pub async fn build<S: DigestSource>(
 /// findings first, then most changes (a stable sort keeps the given order among equals,
 /// and each account's regions in the given order), so a digest cut to SNS's size keeps
 /// the largest accounts.
-pub fn by_account(regions: &mut [RegionDigest]) {
+fn by_account(regions: &mut [RegionDigest]) {
     let mut size: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for r in regions.iter() {
         let s = size.entry(r.account.as_str()).or_default();
