@@ -137,6 +137,8 @@ fn digest() -> Digest {
         until: until(),
         regions: vec![RegionDigest {
             account: "123456789012".to_owned(),
+            account_name: None,
+            not_audited: false,
             region: "eu-west-1".to_owned(),
             open,
             open_by_severity,

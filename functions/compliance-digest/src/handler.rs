@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent, tracing};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use streamwarden::alert::{AlertPublisher, PublishError};
 use streamwarden::aws::MemberAccess;
 use streamwarden::digest::render::message;
@@ -27,12 +27,22 @@ pub struct DigestFunction<S, P> {
 impl<S: DigestSource, P> DigestFunction<S, P> {
     /// The (account, region) sections: the deployment's own account, or every governed
     /// account; then any account the table still holds open findings of that is no
-    /// longer governed (reported as not audited, its findings kept).
-    async fn targets(&self, account: &str) -> (Vec<Target>, BTreeSet<String>) {
+    /// longer governed (reported as not audited, its findings kept). With the names
+    /// Organizations gives the governed accounts.
+    async fn targets(&self, account: &str) -> Sections {
+        let mut names = BTreeMap::new();
         let mut accounts: Vec<String> = match &self.members {
             None => vec![account.to_owned()],
             Some(members) => match members.accounts().await {
-                Ok(found) => found.into_iter().map(|a| a.id).collect(),
+                Ok(found) => found
+                    .into_iter()
+                    .map(|a| {
+                        if let Some(name) = a.name {
+                            names.insert(a.id.clone(), name);
+                        }
+                        a.id
+                    })
+                    .collect(),
                 Err(e) => {
                     tracing::error!(error_type = e.error_type(), error = %e, "governed accounts unavailable: the digest covers the accounts the table holds");
                     Vec::new()
@@ -54,8 +64,21 @@ impl<S: DigestSource, P> DigestFunction<S, P> {
             .iter()
             .flat_map(|a| self.regions.iter().map(move |r| Target::new(a, r)))
             .collect();
-        (targets, ungoverned)
+        Sections {
+            targets,
+            ungoverned,
+            names,
+        }
     }
+}
+
+/// What the digest covers.
+struct Sections {
+    targets: Vec<Target>,
+    /// Accounts the table holds findings of that are no longer governed.
+    ungoverned: BTreeSet<String>,
+    /// Account names, where Organizations gives them.
+    names: BTreeMap<String, String>,
 }
 
 /// An invocation that failed; `errorType` is stable for alarms and dead-letter triage.
@@ -97,26 +120,21 @@ pub async fn handle<S: DigestSource, P: AlertPublisher + Sync>(
         AuditorEvent::Schedule { account, time, .. } => (account, time),
         AuditorEvent::ApiCall(call) => return Err(HandlerError::Unsupported(call.event_name)),
     };
-    let (targets, ungoverned) = function.targets(&account).await;
+    let sections = function.targets(&account).await;
     let mut digest = build(
         &function.store,
         &account,
-        &targets,
+        &sections.targets,
         time - PERIOD,
         time,
         Utc::now(),
     )
     .await?;
     for section in &mut digest.regions {
-        if ungoverned.contains(&section.account) {
-            tracing::warn!(account = %section.account, error_type = "AccountNotAudited", "account no longer governed: not audited, findings kept open");
-            section.errors.insert(
-                0,
-                format!(
-                    "account {} is no longer governed: not audited; its findings stay open until it is governed again",
-                    section.account
-                ),
-            );
+        section.account_name = sections.names.get(&section.account).cloned();
+        if sections.ungoverned.contains(&section.account) {
+            tracing::warn!(account = %section.account, region = %section.region, error_type = "AccountNotAudited", "account no longer governed: not audited, findings kept open");
+            section.not_audited = true;
         }
     }
     let alert = message(&digest);
@@ -142,6 +160,7 @@ pub async fn handle<S: DigestSource, P: AlertPublisher + Sync>(
         "since": digest.since,
         "until": digest.until,
         "regions": digest.regions.len(),
+        "not_audited": sections.ungoverned,
         "open_findings": digest.open_count(),
         "changes": digest.regions.iter().map(|r| r.changes.len()).sum::<usize>(),
         "fleets": fleets,

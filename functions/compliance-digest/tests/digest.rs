@@ -1,24 +1,33 @@
 //! The digest against moto server: a seeded day of findings, sessions and snapshots,
 //! written through the store's own code, read back by `build`, published to SNS and
-//! received from an SQS queue subscribed to the topic.
+//! received from an SQS queue subscribed to the topic; and the function's own handler
+//! in organisation mode, with the member accounts (and their names) from moto's
+//! Organizations.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 use streamwarden::alert::AlertPublisher;
-use streamwarden::aws::{DynamoStore, SnsPublisher};
+use streamwarden::aws::{DynamoStore, MemberAccess, SnsPublisher};
 use streamwarden::digest::{build, render};
 use streamwarden::finding::{ResourceType, Severity};
 use streamwarden::model::{Fleet, Origin, Session};
+use streamwarden::org::Governed;
 use streamwarden::services::session_recorder::{observe, snapshot};
 use streamwarden::store::sessions::{CapacitySnapshot, RecorderState, SessionItem};
 use streamwarden::store::{
     Commit, FindingStore, HistoryRecord, ResourceKey, ResourceState, SessionStore, StoredFinding,
     Target, TriggerRecord,
 };
-use streamwarden_harness::LocalStack;
+use streamwarden_harness::{LocalStack, MOTO_ACCOUNT_ID};
+
+#[allow(dead_code)]
+#[path = "../src/handler.rs"]
+mod handler;
 
 const REGION: &str = "eu-west-1";
 const ACCOUNT: &str = "123456789012";
@@ -121,8 +130,10 @@ fn trigger(time: DateTime<Utc>) -> TriggerRecord {
 }
 
 /// A finding state with its history item, as the fleet-auditor commits them.
+#[allow(clippy::too_many_arguments)]
 async fn finding(
     store: &DynamoStore,
+    target: &Target,
     kind: ResourceType,
     name: &str,
     rule: &str,
@@ -130,7 +141,7 @@ async fn finding(
     opened: DateTime<Utc>,
     open: bool,
 ) {
-    let key = ResourceKey::new(&target(), kind, name);
+    let key = ResourceKey::new(target, kind, name);
     let stored = StoredFinding {
         severity,
         title: format!("{rule} title"),
@@ -160,7 +171,7 @@ async fn finding(
         gsi2_pk: None,
         gsi2_sk: None,
     };
-    history.index_by_day(&target());
+    history.index_by_day(target);
     assert_eq!(
         store.commit(&state, version, &[history]).await.unwrap(),
         Commit::Written
@@ -177,6 +188,7 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
     // the period, one change before it.
     finding(
         &store,
+        &target(),
         ResourceType::Fleet,
         "desk",
         "FLEET-INTERNET-ACCESS",
@@ -187,6 +199,7 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
     .await;
     finding(
         &store,
+        &target(),
         ResourceType::Stack,
         "office",
         "STACK-CLIPBOARD",
@@ -197,6 +210,7 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
     .await;
     finding(
         &store,
+        &target(),
         ResourceType::Stack,
         "office",
         "STACK-CLIPBOARD",
@@ -207,6 +221,7 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
     .await;
     finding(
         &store,
+        &target(),
         ResourceType::Fleet,
         "shared",
         "FLEET-IMDSV1",
@@ -346,4 +361,107 @@ async fn a_seeded_day_becomes_one_digest_delivered_through_sns() {
         !n.message.contains("@example.com"),
         "no user IDs in the digest"
     );
+}
+
+/// Two members of a moto organisation with findings, and an account the table still
+/// holds a finding of that is no longer governed: one organisation digest, the larger
+/// member first, each named as Organizations names it, the third flagged not audited.
+#[tokio::test]
+async fn the_function_sends_one_organisation_digest_with_a_section_per_account() {
+    let stack = LocalStack::start().await;
+    let members = stack.moto().organization(2);
+    let (small, large) = (&members[0], &members[1]);
+    let gone = "444444444444";
+    let store = DynamoStore::new(stack.dynamodb(), stack.table());
+    let in_period = at(26, 9, 0);
+    for (account, rules) in [
+        (&small.0, &["FLEET-INTERNET-ACCESS"][..]),
+        (
+            &large.0,
+            &["FLEET-INTERNET-ACCESS", "FLEET-IMDSV1", "FLEET-IAM-ROLE"][..],
+        ),
+        (&gone.to_owned(), &["FLEET-IMDSV1"][..]),
+    ] {
+        for (i, rule) in rules.iter().enumerate() {
+            let target = Target::new(account, REGION);
+            let fleet = format!("fleet-{i}");
+            finding(
+                &store,
+                &target,
+                ResourceType::Fleet,
+                &fleet,
+                rule,
+                Severity::High,
+                in_period,
+                true,
+            )
+            .await;
+        }
+    }
+
+    let publisher = SnsPublisher::new(stack.sns(), stack.topic_arn());
+    let function = handler::DigestFunction {
+        store,
+        publisher,
+        regions: vec![REGION.to_owned()],
+        members: Some(MemberAccess::new(
+            &stack.sdk_config(),
+            MOTO_ACCOUNT_ID,
+            Governed::Organization { units: Vec::new() },
+            Some("StreamwardenMember".to_owned()),
+            "compliance-digest",
+        )),
+    };
+    let event = json!({
+        "version": "0",
+        "id": "digest-1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": MOTO_ACCOUNT_ID,
+        "time": "2026-11-27T07:00:00Z",
+        "region": REGION,
+        "resources": ["arn:aws:events:eu-west-1:123456789012:rule/streamwarden-digest"],
+        "detail": {}
+    });
+    let out = handler::handle(&function, LambdaEvent::new(event, Context::default()))
+        .await
+        .expect("digest sent");
+    assert_eq!(out["open_findings"], 5);
+    // The same listing names the accounts for alerts (what the auditor's alerts read).
+    let names = function.members.as_ref().unwrap().account_names();
+    assert_eq!(names.get(&large.0).as_deref(), Some(large.1.as_str()));
+    assert_eq!(names.get(gone), None);
+    assert_eq!(out["not_audited"], json!([gone]));
+
+    let received = stack
+        .inbox()
+        .receive_at_least(1, StdDuration::from_secs(3))
+        .await;
+    assert_eq!(received.len(), 1, "one organisation digest");
+    let n = &received[0];
+    assert_eq!(
+        n.attributes.get("not_audited").map(String::as_str),
+        Some("1")
+    );
+    // The management account (the deployment's own) and both members, and the one gone.
+    assert_eq!(n.attributes.get("accounts").map(String::as_str), Some("4"));
+    let text = &n.message;
+    let heading = |account: &str| {
+        text.find(&format!("## Account {account}"))
+            .unwrap_or_else(|| panic!("no heading for {account} in:\n{text}"))
+    };
+    assert!(
+        text.contains(&format!("## Account {} ({}) #", large.0, large.1)),
+        "{text}"
+    );
+    assert!(text.contains(&format!("## Account {} ({}) #", small.0, small.1)));
+    assert!(text.contains(&format!("## Account {gone} NOT AUDITED #")));
+    assert!(heading(&large.0) < heading(&small.0), "largest first");
+    assert!(heading(&small.0) < heading(gone));
+    assert!(
+        heading(gone) < heading(MOTO_ACCOUNT_ID),
+        "nothing open: last"
+    );
+    assert!(text.contains("Not audited: this account is no longer governed."));
+    assert!(!text.contains("@example.com"), "no e-mail addresses");
 }

@@ -38,8 +38,10 @@ async fn main() -> Result<(), Error> {
         queue: config.sweep_queue_url.as_deref().map(|url| aws.queue(url)),
         regions: config.regions.clone(),
     });
-    if org.is_some() {
-        auditor = auditor.governing_members();
+    if let Some(org) = &org {
+        auditor = auditor
+            .governing_members()
+            .with_account_names(org.members.account_names());
     }
     let deployment = Deployment {
         home_account: config.home_account.clone(),

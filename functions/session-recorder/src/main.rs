@@ -38,8 +38,10 @@ async fn main() -> Result<(), Error> {
         queue: config.poll_queue_url.as_deref().map(|url| aws.queue(url)),
         regions: config.regions.clone(),
     });
-    if org.is_some() {
-        recorder = recorder.governing_members();
+    if let Some(org) = &org {
+        recorder = recorder
+            .governing_members()
+            .with_account_names(org.members.account_names());
     }
     run(service_fn(|event| {
         handler::handle(&recorder, org.as_ref(), event)

@@ -10,8 +10,10 @@ mod tests;
 pub use render::{CHATBOT_DESCRIPTION_LIMIT, SUBJECT_LIMIT, render};
 
 use crate::finding::{ResourceType, Severity};
+use crate::org::MemberAccount;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// One finding as an alert shows it (from a fresh evaluation or from the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,9 @@ pub enum Trigger {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub account: String,
+    /// The account's name, where AWS Organizations gives one (organisation mode);
+    /// `None` in single-account mode and for an explicit account list.
+    pub account_name: Option<String>,
     pub region: String,
     pub resource_type: ResourceType,
     pub resource: String,
@@ -79,6 +84,33 @@ impl Change {
     }
 }
 
+/// Account names by ID, as AWS Organizations lists them (`ListAccounts` `Name`): filled
+/// by whoever lists the governed accounts ([`crate::aws::MemberAccess`]) and read when
+/// an alert is rendered. Cloning shares the map. Names are text from the member
+/// account: every renderer escapes them like any other external text.
+#[derive(Debug, Clone, Default)]
+pub struct AccountNames(Arc<RwLock<HashMap<String, String>>>);
+
+impl AccountNames {
+    /// The name of `account`, when known and not blank.
+    pub fn get(&self, account: &str) -> Option<String> {
+        let names = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        names.get(account).cloned()
+    }
+
+    /// Records the names of these accounts (an account listed without a name forgets
+    /// any name it had).
+    pub fn update(&self, accounts: &[MemberAccount]) {
+        let mut names = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        for a in accounts {
+            match a.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(name) => names.insert(a.id.clone(), name.to_owned()),
+                None => names.remove(&a.id),
+            };
+        }
+    }
+}
+
 /// One SNS message, ready to publish with `MessageStructure=json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
@@ -86,7 +118,8 @@ pub struct Alert {
     pub subject: String,
     /// The `MessageStructure=json` body: `{"default": ..., "email": ..., "https": ...}`.
     pub message: String,
-    /// Message attributes (String type): severity, rule_ids, fleet, account, region, change.
+    /// Message attributes (String type): severity, rule_ids, fleet, account (and
+    /// account_name, where known), region, change.
     pub attributes: BTreeMap<String, String>,
 }
 

@@ -40,6 +40,7 @@ fn sweep() -> Trigger {
 fn change(resource: &str) -> Change {
     Change {
         account: "123456789012".to_owned(),
+        account_name: None,
         region: "eu-west-1".to_owned(),
         resource_type: ResourceType::Fleet,
         resource: resource.to_owned(),
@@ -811,4 +812,91 @@ fn a_builder_alert_is_told_from_a_fleet_alert_in_body_attributes_and_links() {
         Some("golden-builder")
     );
     assert!(!alert.attributes.contains_key("fleet"));
+}
+
+// ----- account names (organisation mode) -----
+
+#[test]
+fn an_account_name_from_organizations_is_in_every_rendering_and_an_attribute() {
+    let named = Change {
+        account_name: Some("Finance <prod> *EU*\nteam".to_owned()),
+        ..opened_by_api_call()
+    };
+    let alert = render(&named);
+    assert_eq!(
+        alert.subject,
+        "[HIGH] AppStream fleet finance-apps (Finance <prod> *EU* team): 3 findings opened"
+    );
+    assert!(alert.subject.len() <= SUBJECT_LIMIT);
+    assert_eq!(
+        alert.attributes.get("account_name").map(String::as_str),
+        Some("Finance <prod> *EU* team"),
+        "one line, for filter policies"
+    );
+    assert_eq!(alert.attributes["account"], "123456789012");
+    let (body, https) = parse(&alert);
+    let text = body["email"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "AppStream fleet finance-apps in account 123456789012 (Finance <prod> *EU* team), region eu-west-1\n"
+        ),
+        "{text}"
+    );
+    let description = https["content"]["description"].as_str().unwrap();
+    assert!(
+        description.contains("account `123456789012` (`Finance &lt;prod&gt; *EU* team`)"),
+        "escaped for Slack, shown as written: {description}"
+    );
+    assert!(!description.contains("<prod>"));
+    assert_eq!(
+        https["metadata"]["additionalContext"]["accountName"],
+        "Finance <prod> *EU* team"
+    );
+}
+
+#[test]
+fn without_an_account_name_nothing_about_names_is_added() {
+    let alert = render(&opened_by_api_call());
+    assert!(!alert.attributes.contains_key("account_name"));
+    let (body, https) = parse(&alert);
+    assert!(
+        body["email"]
+            .as_str()
+            .unwrap()
+            .contains("in account 123456789012, region eu-west-1")
+    );
+    assert!(
+        https["metadata"]["additionalContext"]
+            .get("accountName")
+            .is_none()
+    );
+    let blank = Change {
+        account_name: Some(" \n".to_owned()),
+        ..opened_by_api_call()
+    };
+    assert_eq!(render(&blank), alert, "a blank name is no name");
+}
+
+#[test]
+fn account_names_are_shared_and_follow_the_latest_listing() {
+    use crate::org::MemberAccount;
+    let names = AccountNames::default();
+    let reader = names.clone();
+    names.update(&[
+        MemberAccount {
+            id: "111111111111".into(),
+            name: Some("Production".into()),
+        },
+        MemberAccount {
+            id: "222222222222".into(),
+            name: None,
+        },
+    ]);
+    assert_eq!(reader.get("111111111111").as_deref(), Some("Production"));
+    assert_eq!(reader.get("222222222222"), None);
+    names.update(&[MemberAccount {
+        id: "111111111111".into(),
+        name: None,
+    }]);
+    assert_eq!(reader.get("111111111111"), None, "renamed to nothing");
 }

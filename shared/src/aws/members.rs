@@ -120,6 +120,8 @@ pub struct MemberAccess {
     organizations: aws_sdk_organizations::Client,
     roles: Mutex<HashMap<String, Arc<RoleCredentials>>>,
     discovered: tokio::sync::Mutex<Option<(Instant, Vec<MemberAccount>)>>,
+    /// The discovered accounts' names, for alerts.
+    names: crate::alert::AccountNames,
 }
 
 impl MemberAccess {
@@ -146,7 +148,14 @@ impl MemberAccess {
             organizations: aws_sdk_organizations::Client::new(sdk),
             roles: Mutex::new(HashMap::new()),
             discovered: tokio::sync::Mutex::new(None),
+            names: crate::alert::AccountNames::default(),
         }
+    }
+
+    /// The names Organizations gives the governed accounts, filled as they are listed
+    /// (empty unless discovered through Organizations).
+    pub fn account_names(&self) -> crate::alert::AccountNames {
+        self.names.clone()
     }
 
     pub fn governed(&self) -> &Governed {
@@ -268,6 +277,7 @@ impl MemberAccess {
             .collect();
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
         accounts.dedup_by(|a, b| a.id == b.id);
+        self.names.update(&accounts);
         *guard = Some((Instant::now(), accounts.clone()));
         Ok(accounts)
     }

@@ -60,13 +60,30 @@ pub async fn build<S: DigestSource>(
             .push(region_digest(store, target, since, until).await?);
     }
     if targets.iter().any(|t| t.account != account) {
-        // An organisation digest: the accounts with most to read first (a stable sort
-        // keeps the given order among equals), so a digest cut to SNS's size keeps them.
-        digest
-            .regions
-            .sort_by_key(|r| std::cmp::Reverse(r.open.len()));
+        by_account(&mut digest.regions);
     }
     Ok(digest)
+}
+
+/// An organisation digest's sections, grouped by account: the accounts with most open
+/// findings first, then most changes (a stable sort keeps the given order among equals,
+/// and each account's regions in the given order), so a digest cut to SNS's size keeps
+/// the largest accounts.
+fn by_account(regions: &mut [RegionDigest]) {
+    let mut size: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for r in regions.iter() {
+        let s = size.entry(r.account.as_str()).or_default();
+        s.0 += r.open.len();
+        s.1 += r.changes.len();
+    }
+    let first: BTreeMap<String, (std::cmp::Reverse<(usize, usize)>, usize)> = size
+        .into_iter()
+        .map(|(a, s)| {
+            let at = regions.iter().position(|r| r.account == a).unwrap_or(0);
+            (a.to_owned(), (std::cmp::Reverse(s), at))
+        })
+        .collect();
+    regions.sort_by_key(|r| first.get(&r.account).copied());
 }
 
 async fn region_digest<S: DigestSource>(
@@ -165,6 +182,8 @@ async fn region_digest<S: DigestSource>(
     }
     Ok(RegionDigest {
         account: target.account.clone(),
+        account_name: None,
+        not_audited: false,
         region: region.to_owned(),
         open,
         open_by_severity,

@@ -170,6 +170,8 @@ mod tests {
             until: at,
             regions: vec![RegionDigest {
                 account: "123456789012".to_owned(),
+                account_name: None,
+                not_audited: false,
                 region: "eu-west-1".to_owned(),
                 open: open
                     .iter()

@@ -31,6 +31,13 @@ pub struct Digest {
 pub struct RegionDigest {
     /// The account this section is of (the digest's own, or a governed member).
     pub account: String,
+    /// The account's name, where AWS Organizations gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// The account is no longer governed: not audited, its findings kept open as they
+    /// were last seen (set by the digest function).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_audited: bool,
     pub region: String,
     /// Open findings, most severe first, then oldest first.
     pub open: Vec<OpenFinding>,
@@ -120,6 +127,11 @@ pub struct UsagePoint {
 impl Digest {
     pub fn open_count(&self) -> usize {
         self.regions.iter().map(|r| r.open.len()).sum()
+    }
+
+    /// An organisation digest: some section is of another account than the digest's.
+    pub fn is_organization(&self) -> bool {
+        self.regions.iter().any(|r| r.account != self.account)
     }
 
     /// The most severe open finding's severity, if any.

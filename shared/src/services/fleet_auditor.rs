@@ -141,6 +141,12 @@ where
         self
     }
 
+    /// Names each alert's account from `names` (organisation mode).
+    pub fn with_account_names(mut self, names: crate::alert::AccountNames) -> Self {
+        self.reconciler = self.reconciler.with_account_names(names);
+        self
+    }
+
     /// What the export did since the last call: one invocation's summary.
     pub fn take_export_log(&self) -> ExportLog {
         self.reconciler.take_export_log()

@@ -14,7 +14,9 @@
 //! alerts, history and the open findings are the same as without them, and the export
 //! marks them `SUPPRESSED` (see [`crate::export`]).
 
-use crate::alert::{Alert, AlertFinding, AlertPublisher, Change, PublishError, Trigger, render};
+use crate::alert::{
+    AccountNames, Alert, AlertFinding, AlertPublisher, Change, PublishError, Trigger, render,
+};
 use crate::export::{ExportError, FindingExporter, Rejected, send};
 use crate::finding::{Finding, ResourceType, Severity};
 use crate::report::asff::{AsffFinding, AsffSubject, FindingState, asff_finding};
@@ -58,6 +60,8 @@ pub struct Reconciler<S, P> {
     publisher: P,
     retention: Duration,
     export: Option<Export>,
+    /// Account names for alerts (organisation mode).
+    names: Option<AccountNames>,
 }
 
 /// The Security Hub export and what it did in this run.
@@ -108,7 +112,14 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
             publisher,
             retention: Duration::days(i64::from(retention_days)),
             export: None,
+            names: None,
         }
+    }
+
+    /// Names each alert's account from `names` (organisation mode).
+    pub fn with_account_names(mut self, names: AccountNames) -> Self {
+        self.names = Some(names);
+        self
     }
 
     /// Exports every finding change to Security Hub through `exporter`.
@@ -192,6 +203,7 @@ impl<S: FindingStore + Sync, P: AlertPublisher + Sync> Reconciler<S, P> {
                 return Ok(None);
             }
             change.account = account.to_owned();
+            change.account_name = self.names.as_ref().and_then(|n| n.get(account));
             change.region = key.region.clone();
             change.resource_type = key.resource_type;
             change.resource = key.name.clone();
@@ -466,6 +478,7 @@ fn diff(
     let mut lowered = Vec::new();
     let mut change = Change {
         account: String::new(),
+        account_name: None,
         region: String::new(),
         resource_type: ResourceType::Fleet,
         resource: String::new(),

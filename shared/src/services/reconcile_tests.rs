@@ -922,3 +922,36 @@ async fn without_an_exporter_waived_findings_are_not_stored() {
     assert!(run_waived(&r, &[], "s-1", 0).await.is_none());
     assert_eq!(r.store().stored(), None);
 }
+
+#[tokio::test]
+async fn alerts_name_the_account_where_a_name_is_known() {
+    let names = crate::alert::AccountNames::default();
+    let r = reconciler().with_account_names(names.clone());
+    let first = run(
+        &r,
+        &[finding("FLEET-INTERNET-ACCESS", Severity::High, "on")],
+        &event("e-1", 0),
+        0,
+    )
+    .await
+    .unwrap()
+    .expect("a change");
+    assert_eq!(first.account_name, None, "no name known yet");
+    names.update(&[crate::org::MemberAccount {
+        id: ACCOUNT.to_owned(),
+        name: Some("Production".to_owned()),
+    }]);
+    let second = run(&r, &[], &event("e-2", 5), 5)
+        .await
+        .unwrap()
+        .expect("a change");
+    assert_eq!(second.account_name.as_deref(), Some("Production"));
+    let sent = r.publisher.sent.lock().unwrap();
+    assert_eq!(sent[0].attributes.get("account_name"), None);
+    assert_eq!(sent[1].attributes["account_name"], "Production");
+    assert!(
+        sent[1].subject.contains("(Production)"),
+        "{}",
+        sent[1].subject
+    );
+}

@@ -24,6 +24,9 @@ impl View<'_> {
             additional.insert(k.to_owned(), Value::String(v));
         };
         put("account", one_line(&c.account));
+        if let Some(name) = &self.account_name {
+            put("accountName", name.clone());
+        }
         put("region", one_line(&c.region));
         put(
             "resourceType",
@@ -97,10 +100,14 @@ impl View<'_> {
         line(
             &mut out,
             format!(
-                "*AppStream {} `{}`* · account `{}` · `{}`",
+                "*AppStream {} `{}`* · account `{}`{} · `{}`",
                 self.noun,
                 code(&self.name),
                 code(&c.account),
+                self.account_name
+                    .as_deref()
+                    .map(|n| format!(" ({})", literal(n)))
+                    .unwrap_or_default(),
                 code(&c.region)
             ),
         );

@@ -13,7 +13,7 @@ mod text;
 mod view;
 
 use super::{Alert, Change};
-use crate::markup::{ascii_line, one_line};
+use crate::markup::{ascii_line, one_line, shorten};
 use std::collections::BTreeMap;
 use view::View;
 
@@ -53,6 +53,10 @@ pub const CHATBOT_DESCRIPTION_LIMIT: usize = 3000;
 /// whole.
 const RULE_IDS_LIMIT: usize = 256;
 
+/// The most characters of an account name in a subject (the resource name and the
+/// counts come first).
+const ACCOUNT_NAME_IN_SUBJECT: usize = 24;
+
 /// Renders the alert for one change on one fleet or stack.
 pub fn render(change: &Change) -> Alert {
     let view = View::new(change);
@@ -72,7 +76,11 @@ impl View<'_> {
     fn subject(&self) -> String {
         let prefix = format!("[{}] AppStream {} ", self.severity_tag(), self.noun);
         let deleted = if self.change.deleted { " deleted" } else { "" };
-        let suffix = format!("{deleted}: {}", self.counts_phrase());
+        let account = match &self.account_name {
+            Some(name) => format!(" ({})", shorten(&ascii_line(name), ACCOUNT_NAME_IN_SUBJECT)),
+            None => String::new(),
+        };
+        let suffix = format!("{account}{deleted}: {}", self.counts_phrase());
         let name = ascii_line(&self.name);
         let room = SUBJECT_LIMIT.saturating_sub(prefix.len() + suffix.len());
         let name = if name.len() <= room {
@@ -98,6 +106,9 @@ impl View<'_> {
             self.change.resource_type.as_str().to_owned(),
         );
         attributes.insert("account".to_owned(), one_line(&self.change.account));
+        if let Some(name) = &self.account_name {
+            attributes.insert("account_name".to_owned(), name.clone());
+        }
         attributes.insert("region".to_owned(), one_line(&self.change.region));
         attributes.insert("change".to_owned(), self.change_kind().to_owned());
         attributes

@@ -26,10 +26,14 @@ impl View<'_> {
         line(
             &mut out,
             format!(
-                "AppStream {} {} in account {}, region {}",
+                "AppStream {} {} in account {}{}, region {}",
                 self.noun,
                 self.name,
                 one_line(&c.account),
+                self.account_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
                 one_line(&c.region)
             ),
         );

@@ -57,6 +57,8 @@ pub(super) struct View<'a> {
     pub(super) noun: &'static str,
     /// The resource name on one line.
     pub(super) name: String,
+    /// The account's name on one line, where Organizations gives one.
+    pub(super) account_name: Option<String>,
     /// When the change was seen: the API call's time, or the sweep's.
     pub(super) time: DateTime<Utc>,
 }
@@ -114,6 +116,11 @@ impl<'a> View<'a> {
                 other => other.as_str(),
             },
             name: one_line(&change.resource),
+            account_name: change
+                .account_name
+                .as_deref()
+                .map(one_line)
+                .filter(|n| !n.is_empty()),
             time,
         }
     }

@@ -5,7 +5,7 @@
 
 use super::view::{View, age, hours_range, resource_noun, rfc3339};
 use crate::alert::CHATBOT_DESCRIPTION_LIMIT;
-use crate::digest::{FleetUsage, OpenFinding};
+use crate::digest::{FleetUsage, OpenFinding, RegionDigest};
 use crate::finding::{ResourceType, Severity};
 use crate::markup::slack::{code, emoji, escape as slack, literal};
 use crate::markup::{appstream_arn as arn, line, one_line, plural, shorten};
@@ -74,11 +74,11 @@ impl<'a> View<'a> {
         let findings = self
             .top_findings()
             .into_iter()
-            .map(|(region, f)| arn(&self.d.account, region, f.resource_type, &f.resource));
+            .map(|(r, f)| arn(&r.account, &r.region, f.resource_type, &f.resource));
         let idle = self
             .idle_fleets()
             .into_iter()
-            .map(|(region, f)| arn(&self.d.account, region, ResourceType::Fleet, &f.fleet));
+            .map(|(r, f)| arn(&r.account, &r.region, ResourceType::Fleet, &f.fleet));
         for a in findings.chain(idle) {
             if !arns.contains(&a) && arns.len() < CHATBOT_TOP {
                 arns.push(a);
@@ -88,11 +88,11 @@ impl<'a> View<'a> {
     }
 
     /// Open findings across regions, most severe first, then oldest first.
-    fn top_findings(&self) -> Vec<(&'a str, &'a OpenFinding)> {
-        let mut all: Vec<(&str, &OpenFinding)> = self
+    fn top_findings(&self) -> Vec<(&'a RegionDigest, &'a OpenFinding)> {
+        let mut all: Vec<(&RegionDigest, &OpenFinding)> = self
             .regions
             .iter()
-            .flat_map(|rv| rv.open.iter().map(move |f| (rv.r.region.as_str(), *f)))
+            .flat_map(|rv| rv.open.iter().map(move |f| (rv.r, *f)))
             .collect();
         all.sort_by(|(_, a), (_, b)| {
             b.severity
@@ -102,17 +102,22 @@ impl<'a> View<'a> {
         all
     }
 
-    fn idle_fleets(&self) -> Vec<(&'a str, &'a FleetUsage)> {
+    fn idle_fleets(&self) -> Vec<(&'a RegionDigest, &'a FleetUsage)> {
         self.regions
             .iter()
-            .flat_map(|rv| rv.idle.iter().map(move |f| (rv.r.region.as_str(), *f)))
+            .flat_map(|rv| rv.idle.iter().map(move |f| (rv.r, *f)))
             .collect()
     }
 
     /// Fleets with sessions, busiest first.
-    fn busiest_fleets(&self) -> Vec<(&'a str, &'a FleetUsage)> {
-        let mut all: Vec<(&str, &FleetUsage)> =
-            self.fleets().filter(|(_, f)| f.sessions > 0).collect();
+    fn busiest_fleets(&self) -> Vec<(&'a RegionDigest, &'a FleetUsage)> {
+        let mut all: Vec<(&RegionDigest, &FleetUsage)> = self
+            .d
+            .regions
+            .iter()
+            .flat_map(|r| r.fleets.iter().map(move |f| (r, f)))
+            .filter(|(_, f)| f.sessions > 0)
+            .collect();
         all.sort_by(|(_, a), (_, b)| {
             b.session_hours_max
                 .total_cmp(&a.session_hours_max)
@@ -137,14 +142,25 @@ impl<'a> View<'a> {
     fn description_with(&self, n: usize) -> String {
         let d = self.d;
         let mut out = String::new();
-        line(
-            &mut out,
-            format!(
-                "*AppStream compliance digest* · account `{}` · {}",
-                code(&d.account),
-                slack(&self.period())
-            ),
-        );
+        if self.org {
+            line(
+                &mut out,
+                format!(
+                    "*AppStream compliance digest* · organisation, {} · {}",
+                    slack(&self.accounts_phrase()),
+                    slack(&self.period())
+                ),
+            );
+        } else {
+            line(
+                &mut out,
+                format!(
+                    "*AppStream compliance digest* · account `{}` · {}",
+                    code(&d.account),
+                    slack(&self.period())
+                ),
+            );
+        }
         line(
             &mut out,
             format!(
@@ -164,7 +180,9 @@ impl<'a> View<'a> {
             ),
         );
         let regions = &self.regions;
-        if regions.len() > 1 {
+        if self.org {
+            self.account_lines(&mut out, n.max(1) * 2);
+        } else if regions.len() > 1 {
             for rv in regions.iter().take(n.max(1) * 2) {
                 line(
                     &mut out,
@@ -185,7 +203,7 @@ impl<'a> View<'a> {
         if !top.is_empty() {
             out.push('\n');
             line(&mut out, "*Most severe open findings*");
-            for (region, f) in top.iter().take(n) {
+            for (r, f) in top.iter().take(n) {
                 line(
                     &mut out,
                     format!(
@@ -195,7 +213,7 @@ impl<'a> View<'a> {
                         code(&f.rule_id),
                         resource_noun(f.resource_type),
                         code(&f.resource),
-                        code(region),
+                        self.place(r),
                         age(f.age_hours),
                         literal(&shorten(&one_line(&f.title), CHATBOT_FIELD_LIMIT))
                     ),
@@ -211,7 +229,7 @@ impl<'a> View<'a> {
                 &mut out,
                 "*Idle fleets* (running, no sessions: money to save)",
             );
-            for (region, f) in idle.iter().take(n) {
+            for (r, f) in idle.iter().take(n) {
                 let kind = f
                     .fleet_type
                     .as_deref()
@@ -219,7 +237,7 @@ impl<'a> View<'a> {
                     .unwrap_or_default();
                 line(
                     &mut out,
-                    format!("• `{}` (`{}`{kind})", code(&f.fleet), code(region)),
+                    format!("• `{}` (`{}`{kind})", code(&f.fleet), self.place(r)),
                 );
             }
             more_slack(&mut out, idle.len(), n, "idle fleet", "idle fleets");
@@ -229,13 +247,13 @@ impl<'a> View<'a> {
         if !busiest.is_empty() {
             out.push('\n');
             line(&mut out, "*Busiest fleets*");
-            for (region, f) in busiest.iter().take(n.min(3)) {
+            for (r, f) in busiest.iter().take(n.min(3)) {
                 line(
                     &mut out,
                     format!(
                         "• `{}` (`{}`): {}, {}, {} session-hours, peak {}",
                         code(&f.fleet),
-                        code(region),
+                        self.place(r),
                         plural(f.sessions, "session", "sessions"),
                         plural(f.unique_users, "user", "users"),
                         slack(&hours_range(f.session_hours_min, f.session_hours_max)),
@@ -252,7 +270,7 @@ impl<'a> View<'a> {
                 format!(
                     "{} in `{}`",
                     plural(rv.r.errors.len(), "part", "parts"),
-                    code(&rv.r.region)
+                    self.place(rv.r)
                 )
             })
             .collect();
@@ -267,6 +285,76 @@ impl<'a> View<'a> {
             );
         }
         out.trim_end().to_owned()
+    }
+}
+
+impl View<'_> {
+    /// Where a row is: `eu-west-1`, or in an organisation digest `eu-west-1`, `111111111111`
+    /// (the text between the outer backticks, escaped for a code span).
+    fn place(&self, r: &RegionDigest) -> String {
+        if self.org {
+            format!("{}`, `{}", code(&r.region), code(&r.account))
+        } else {
+            code(&r.region)
+        }
+    }
+
+    /// An organisation digest's accounts, largest first: the first `shown`, then how many
+    /// more and the command for one of them; then the accounts not audited.
+    fn account_lines(&self, out: &mut String, shown: usize) {
+        for a in self.accounts.iter().take(shown) {
+            let rvs = || a.regions.iter().map(|&i| &self.regions[i]);
+            let name = a
+                .name
+                .as_deref()
+                .map(|n| format!(" ({})", literal(n)))
+                .unwrap_or_default();
+            let flag = if a.not_audited {
+                " · :warning: *not audited*"
+            } else {
+                ""
+            };
+            line(
+                out,
+                format!(
+                    "• `{}`{name}: {} open ({}), {}, {}, {} idle{flag}",
+                    code(a.id),
+                    a.open,
+                    Self::severity_phrase(|s| rvs().map(|rv| rv.count_by_severity(s)).sum()),
+                    plural(a.changes, "change", "changes"),
+                    plural(rvs().map(|rv| rv.r.fleets.len()).sum(), "fleet", "fleets"),
+                    rvs().map(|rv| rv.idle.len()).sum::<usize>()
+                ),
+            );
+        }
+        if self.accounts.len() > shown {
+            line(
+                out,
+                format!(
+                    "… and {} (see `{}`)",
+                    plural(self.accounts.len() - shown, "more account", "more accounts"),
+                    code(&self.account_command("ID"))
+                ),
+            );
+        }
+        let mut not_audited: Vec<String> = self
+            .not_audited()
+            .take(CHATBOT_TOP)
+            .map(|a| format!("`{}`", code(a.id)))
+            .collect();
+        let more = self.not_audited().count().saturating_sub(CHATBOT_TOP);
+        if more > 0 {
+            not_audited.push(format!("and {more} more"));
+        }
+        if !not_audited.is_empty() {
+            line(
+                out,
+                format!(
+                    ":warning: Not audited (no longer governed; findings kept open as last seen): {}",
+                    not_audited.join(", ")
+                ),
+            );
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::chart::chart;
 use super::view::{
-    RegionView, View, age, hhmm, hours_range, minute, packing, percent, resource_label,
+    AccountView, RegionView, View, age, hhmm, hours_range, minute, packing, percent, resource_label,
 };
 use crate::digest::FleetUsage;
 use crate::finding::Severity;
@@ -15,6 +15,12 @@ use std::collections::HashSet;
 
 /// The page's style sheet.
 const CSS: &str = include_str!("page.css");
+
+/// What an organisation digest adds to the style sheet (a single-account page is the
+/// same as before there were organisations).
+const ORG_CSS: &str = "section.account { margin-top: 2em; }\n\
+section.account.not-audited > h2 { color: #a4262c; }\n\
+.badge.not-audited { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 0.75em; font-weight: 600; vertical-align: middle; background: #fdecec; color: #a4262c; border: 1px solid #f1b8bb; }\n";
 
 impl View<'_> {
     pub(super) fn html(&self) -> String {
@@ -33,15 +39,43 @@ impl View<'_> {
         ));
         h.push_str("<style>\n");
         h.push_str(CSS);
+        if self.org {
+            h.push_str(ORG_CSS);
+        }
         h.push_str("</style>\n</head>\n<body>\n<header>\n");
-        h.push_str(&format!(
-            "<h1>AppStream compliance digest</h1>\n<p class=\"meta\">Account <strong>{}</strong> · {} · generated {} UTC</p>\n",
-            esc(&d.account),
-            esc(&self.period()),
-            esc(&minute(d.generated_at))
-        ));
+        if self.org {
+            h.push_str(&format!(
+                "<h1>AppStream compliance digest</h1>\n<p class=\"meta\">Organisation, from account <strong>{}</strong> · {} · {} · generated {} UTC</p>\n",
+                esc(&d.account),
+                esc(&self.accounts_phrase()),
+                esc(&self.period()),
+                esc(&minute(d.generated_at))
+            ));
+        } else {
+            h.push_str(&format!(
+                "<h1>AppStream compliance digest</h1>\n<p class=\"meta\">Account <strong>{}</strong> · {} · generated {} UTC</p>\n",
+                esc(&d.account),
+                esc(&self.period()),
+                esc(&minute(d.generated_at))
+            ));
+        }
         self.html_summary(&mut h);
-        if self.regions.len() > 1 {
+        if self.org {
+            h.push_str("<nav aria-label=\"Accounts\"><ul>\n");
+            for a in &self.accounts {
+                h.push_str(&format!(
+                    "<li><a href=\"#{}\">{}</a>{}</li>\n",
+                    esc(&format!("account-{}", slug(a.id))),
+                    esc(&a.label()),
+                    if a.not_audited {
+                        " <span class=\"badge not-audited\">not audited</span>"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            h.push_str("</ul></nav>\n");
+        } else if self.regions.len() > 1 {
             h.push_str("<nav aria-label=\"Regions\"><ul>\n");
             for rv in &self.regions {
                 h.push_str(&format!(
@@ -53,8 +87,14 @@ impl View<'_> {
             h.push_str("</ul></nav>\n");
         }
         h.push_str("</header>\n<main>\n");
-        for rv in &self.regions {
-            self.html_region(&mut h, rv, &mut ids);
+        if self.org {
+            for a in &self.accounts {
+                self.html_account(&mut h, a, &mut ids);
+            }
+        } else {
+            for rv in &self.regions {
+                self.html_region(&mut h, rv, &mut ids);
+            }
         }
         h.push_str("</main>\n<footer>\n");
         h.push_str(&format!(
@@ -107,9 +147,60 @@ impl View<'_> {
         h.push_str("</ul>\n");
     }
 
+    /// An organisation digest's account: a section with its heading (and flag when not
+    /// audited), then its regions one heading level down.
+    fn html_account(&self, h: &mut String, a: &AccountView<'_>, ids: &mut Ids) {
+        let aid = ids.take(&format!("account-{}", slug(a.id)));
+        h.push_str(&format!(
+            "<section class=\"account{}\" id=\"{}\" data-account=\"{}\"{} aria-labelledby=\"{}-title\">\n<h2 id=\"{}-title\">Account {}{}</h2>\n",
+            if a.not_audited { " not-audited" } else { "" },
+            esc(&aid),
+            esc(a.id),
+            if a.not_audited {
+                " data-not-audited=\"true\""
+            } else {
+                ""
+            },
+            esc(&aid),
+            esc(&aid),
+            esc(&a.label()),
+            if a.not_audited {
+                " <span class=\"badge not-audited\">not audited</span>"
+            } else {
+                ""
+            }
+        ));
+        h.push_str(&format!(
+            "<p class=\"account-summary\">{} · {} in the period · {}</p>\n",
+            esc(&plural(a.open, "open finding", "open findings")),
+            esc(&plural(a.changes, "change", "changes")),
+            esc(&plural(a.regions.len(), "region", "regions"))
+        ));
+        if a.not_audited {
+            h.push_str("<p class=\"not-audited\">Not audited: this account is no longer governed. Its findings stay open as last seen until it is governed again.</p>\n");
+        }
+        for &i in &a.regions {
+            let mut region = String::new();
+            self.html_region(&mut region, &self.regions[i], ids);
+            // One heading level down; every text in it is escaped, so `<h` is markup.
+            for (from, to) in [("h4", "h5"), ("h3", "h4"), ("h2", "h3")] {
+                region = region
+                    .replace(&format!("<{from}"), &format!("<{to}"))
+                    .replace(&format!("</{from}>"), &format!("</{to}>"));
+            }
+            h.push_str(&region);
+        }
+        h.push_str("</section>\n");
+    }
+
     fn html_region(&self, h: &mut String, rv: &RegionView<'_>, ids: &mut Ids) {
         let r = rv.r;
-        let rid = ids.take(&format!("region-{}", slug(&r.region)));
+        let scope = if self.org {
+            format!("{}-{}", slug(&r.account), slug(&r.region))
+        } else {
+            slug(&r.region)
+        };
+        let rid = ids.take(&format!("region-{scope}"));
         h.push_str(&format!(
             "<section class=\"region\" id=\"{}\" aria-labelledby=\"{}-title\">\n<h2 id=\"{}-title\">Region {}</h2>\n",
             esc(&rid),
@@ -186,7 +277,7 @@ impl View<'_> {
         let fleet_ids: Vec<String> = r
             .fleets
             .iter()
-            .map(|f| ids.take(&format!("fleet-{}-{}", slug(&r.region), slug(&f.fleet))))
+            .map(|f| ids.take(&format!("fleet-{scope}-{}", slug(&f.fleet))))
             .collect();
         if r.fleets.is_empty() {
             h.push_str("<p class=\"none\">No fleets recorded.</p>\n");

@@ -49,9 +49,11 @@ pub fn chatbot(d: &Digest) -> Value {
 /// The whole digest as one SNS message (`MessageStructure=json`): the plain text for
 /// `default` and `email`, the Chatbot notification (as a JSON string) for `https`, and
 /// attributes for subscription filter policies (`kind`, `account`, `regions`,
-/// `severity`, `open_findings`, `idle_fleets`). A digest too large for
-/// [`SNS_PUBLISH_LIMIT`] lists fewer rows per table, then fewer sections, and says what
-/// it left out.
+/// `severity`, `open_findings`, `idle_fleets`; an organisation digest adds `accounts`
+/// and `not_audited`, counts). A digest too large for
+/// [`SNS_PUBLISH_LIMIT`] lists fewer rows per table, then fewer sections, then (an
+/// organisation digest) fewer accounts, the smallest left out first, and says what it
+/// left out.
 pub fn message(d: &Digest) -> Alert {
     let view = View::new(d);
     let subject = view.subject();
@@ -85,7 +87,10 @@ fn attributes_size(attributes: &BTreeMap<String, String>) -> usize {
 /// and no external resource (a Content-Security-Policy forbids both), every string
 /// escaped. Hooks for tests and readers: `section.region#region-<slug>`,
 /// `section.fleet#fleet-<region>-<fleet>` (with class `idle` and `data-idle="true"` for
-/// idle fleets) holding `svg.usage-chart` with a `polyline.sessions`.
+/// idle fleets) holding `svg.usage-chart` with a `polyline.sessions`. An organisation
+/// digest puts its regions in `section.account#account-<id>[data-account]` (class
+/// `not-audited` and `data-not-audited="true"` for an account no longer governed),
+/// largest account first, as `#region-<id>-<region>` and `#fleet-<id>-<region>-<fleet>`.
 pub fn html(d: &Digest) -> String {
     View::new(d).html()
 }
@@ -94,9 +99,16 @@ impl View<'_> {
     /// `[HIGH] AppStream digest 123456789012: 7 open findings, 2 idle fleets`.
     fn subject(&self) -> String {
         let tag = self.d.worst().map_or("OK", Severity::as_str);
+        let whose = if self.org {
+            format!(
+                "organisation digest ({})",
+                plural(self.accounts.len(), "account", "accounts")
+            )
+        } else {
+            format!("digest {}", ascii_line(&self.d.account))
+        };
         let subject = format!(
-            "[{tag}] AppStream digest {}: {}, {}",
-            ascii_line(&self.d.account),
+            "[{tag}] AppStream {whose}: {}, {}",
             plural(self.open_count(), "open finding", "open findings"),
             plural(self.idle_count(), "idle fleet", "idle fleets"),
         );
@@ -117,6 +129,10 @@ impl View<'_> {
         );
         put("open_findings", self.open_count().to_string());
         put("idle_fleets", self.idle_count().to_string());
+        if self.org {
+            put("accounts", self.accounts.len().to_string());
+            put("not_audited", self.not_audited().count().to_string());
+        }
         attributes
     }
 }

@@ -112,6 +112,8 @@ fn usage(fleet: &str, sessions: &[u32]) -> FleetUsage {
 fn sample() -> Digest {
     let eu = RegionDigest {
         account: "123456789012".to_owned(),
+        account_name: None,
+        not_audited: false,
         region: "eu-west-1".to_owned(),
         open: vec![
             open(
@@ -255,6 +257,8 @@ fn sample() -> Digest {
     };
     let us = RegionDigest {
         account: "123456789012".to_owned(),
+        account_name: None,
+        not_audited: false,
         region: "us-east-1".to_owned(),
         open: vec![open(
             ResourceType::Fleet,
@@ -355,6 +359,8 @@ fn huge(fleets: usize, findings: usize) -> Digest {
             .collect();
         d.regions.push(RegionDigest {
             account: "123456789012".to_owned(),
+            account_name: None,
+            not_audited: false,
             region: (*region).to_owned(),
             open_by_severity: BTreeMap::new(),
             open,
@@ -565,6 +571,8 @@ fn sections_are_left_out_when_fewer_rows_are_not_enough() {
     d.regions = (0..400)
         .map(|i| RegionDigest {
             account: "123456789012".to_owned(),
+            account_name: None,
+            not_audited: false,
             region: format!("xx-test-{i}"),
             ..template.clone()
         })
@@ -582,6 +590,8 @@ fn sections_are_left_out_when_fewer_rows_are_not_enough() {
     d.regions = (0..5000)
         .map(|i| RegionDigest {
             account: "123456789012".to_owned(),
+            account_name: None,
+            not_audited: false,
             region: format!("xx-test-{i}"),
             ..template.clone()
         })
@@ -682,4 +692,225 @@ fn packing_names_the_instances_in_drain_mode() {
     assert_eq!(super::view::packing(&f), "2.5/3 of 4, 2 draining");
     f.max_sessions_per_instance = None;
     assert_eq!(super::view::packing(&f), "-", "single-session: no packing");
+}
+
+// ----- the organisation digest -----
+
+/// Three member accounts of a deployment in 999999999999, given smallest first: one no
+/// longer governed (one finding), one unnamed (the sample's eu-west-1), and a named one
+/// with both sample regions.
+fn organisation() -> Digest {
+    let mut d = sample();
+    let (eu, us) = (d.regions[0].clone(), d.regions[1].clone());
+    let member = |r: &RegionDigest, account: &str, name: Option<&str>| RegionDigest {
+        account: account.to_owned(),
+        account_name: name.map(str::to_owned),
+        ..r.clone()
+    };
+    let mut gone = member(&us, "333333333333", Some("Old & *gone*"));
+    gone.not_audited = true;
+    gone.open.truncate(1);
+    gone.changes.clear();
+    gone.fleets.clear();
+    d.account = "999999999999".to_owned();
+    d.regions = vec![
+        gone,
+        member(&eu, "222222222222", None),
+        member(&eu, "111111111111", Some("Production <EU>")),
+        member(&us, "111111111111", Some("Production <EU>")),
+    ];
+    d
+}
+
+#[test]
+fn an_organisation_digest_has_one_section_per_account_largest_first() {
+    let d = organisation();
+    assert!(d.regions[1].open.len() > 1, "the unnamed account is larger");
+    let alert = message(&d);
+    assert!(
+        alert
+            .subject
+            .starts_with("[CRITICAL] AppStream organisation digest (3 accounts): "),
+        "{}",
+        alert.subject
+    );
+    assert_eq!(alert.attributes["accounts"], "3");
+    assert_eq!(alert.attributes["not_audited"], "1");
+    assert_eq!(alert.attributes["regions"], "us-east-1,eu-west-1");
+    let open = |account: &str| -> usize {
+        d.regions
+            .iter()
+            .filter(|r| r.account == account)
+            .map(|r| r.open.len())
+            .sum()
+    };
+    let (body, https) = parse(&alert);
+    let email = body["email"].as_str().unwrap();
+    assert!(email.starts_with(
+        "AppStream compliance digest for the organisation (from account 999999999999)\n"
+    ));
+    assert!(
+        email.contains("\nAccounts:  3 (1 not audited)\n"),
+        "{email}"
+    );
+    let headings: Vec<&str> = email
+        .lines()
+        .filter(|l| l.starts_with("## Account "))
+        .collect();
+    assert_eq!(
+        headings
+            .iter()
+            .map(|h| h.split(" #").next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "## Account 111111111111 (Production <EU>)",
+            "## Account 222222222222",
+            "## Account 333333333333 (Old & *gone*) NOT AUDITED",
+        ]
+    );
+    // Each account's regions under its heading, in the digest's order.
+    let a = email.find(headings[0]).unwrap();
+    let b = email.find(headings[1]).unwrap();
+    let first: Vec<&str> = email[a..b]
+        .lines()
+        .filter(|l| l.starts_with("== "))
+        .collect();
+    assert_eq!(first.len(), 2);
+    assert!(first[0].starts_with("== eu-west-1 ") && first[1].starts_with("== us-east-1 "));
+    assert!(email.contains("Not audited: this account is no longer governed."));
+    assert!(!email.contains("Shortened"), "it all fits");
+
+    // Chatbot: a line per account, largest first, the name escaped for Slack.
+    let description = https["content"]["description"].as_str().unwrap();
+    assert!(description.contains("organisation, 3 accounts (1 not audited)"));
+    let p = |s: &str| {
+        description
+            .find(s)
+            .unwrap_or_else(|| panic!("no {s:?} in {description}"))
+    };
+    assert!(
+        p(&format!(
+            "• `111111111111` (Production &lt;EU&gt;): {} open",
+            open("111111111111")
+        )) < p("• `222222222222`: ")
+    );
+    assert!(p("• `222222222222`: ") < p("• `333333333333` (`Old &amp; *gone*`): 1 open"));
+    assert!(description.contains(":warning: Not audited (no longer governed"));
+    assert!(!description.contains("<EU>"));
+    let related = https["metadata"]["relatedResources"].to_string();
+    assert!(related.contains(":111111111111:"), "{related}");
+    assert!(
+        !related.contains("999999999999"),
+        "each resource in its own account"
+    );
+
+    // HTML: an account section each, regions one level down, ids by account.
+    let page = html(&d);
+    let p = |s: &str| page.find(s).unwrap_or_else(|| panic!("no {s:?}"));
+    assert!(
+        p("<section class=\"account\" id=\"account-111111111111\" data-account=\"111111111111\"")
+            < p("<section class=\"account\" id=\"account-222222222222\"")
+    );
+    assert!(page.contains(
+        "<section class=\"account not-audited\" id=\"account-333333333333\" data-account=\"333333333333\" data-not-audited=\"true\""
+    ));
+    assert!(page.contains(
+        "<h2 id=\"account-111111111111-title\">Account 111111111111 (Production &lt;EU&gt;)</h2>"
+    ));
+    assert!(page.contains("<h3 id=\"region-111111111111-eu-west-1-title\">Region eu-west-1</h3>"));
+    assert!(page.contains("id=\"fleet-111111111111-eu-west-1-"));
+    assert!(!page.contains("<h2 id=\"region-"));
+    assert!(!page.contains("<EU>") && !page.contains("Old & *gone*"));
+
+    // JSON: the account (and its name, and the flag) per section.
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["regions"][0]["account"], "333333333333");
+    assert_eq!(json["regions"][0]["not_audited"], true);
+    assert_eq!(json["regions"][2]["account_name"], "Production <EU>");
+    let single = serde_json::to_value(sample()).unwrap();
+    assert!(single["regions"][0].get("account_name").is_none());
+    assert!(single["regions"][0].get("not_audited").is_none());
+
+    golden(
+        "organisation.txt",
+        &format!("Subject: {}\n\n{email}", alert.subject),
+    );
+}
+
+#[test]
+fn a_huge_organisation_digest_leaves_out_its_smallest_accounts_and_names_them() {
+    let template = huge(400, 800).regions.remove(0);
+    let mut d = sample();
+    d.account = "999999999999".to_owned();
+    // 200 accounts, each one region: account i holds 200 - i open findings; given
+    // smallest first, so the order is the renderer's.
+    d.regions = (0..200)
+        .rev()
+        .map(|i| {
+            let mut r = RegionDigest {
+                account: format!("{:012}", 100_000_000_000u64 + i),
+                account_name: Some(format!("member-{i:03}")),
+                ..template.clone()
+            };
+            r.open.truncate(200 - i as usize);
+            r.not_audited = i >= 190;
+            r
+        })
+        .collect();
+    let alert = message(&d);
+    let size = published_size(&alert);
+    assert!(size <= SNS_PUBLISH_LIMIT, "{size} bytes");
+    let (body, https) = parse(&alert);
+    let email = body["email"].as_str().unwrap();
+    let shown: Vec<&str> = email
+        .lines()
+        .filter_map(|l| l.strip_prefix("## Account "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let not_shown: usize = email
+        .lines()
+        .find_map(|l| l.split_once(" accounts not shown (the smallest): "))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("no accounts-left-out line in:\n{}", &email[..3000]));
+    assert!(!shown.is_empty() && not_shown > 0);
+    assert_eq!(
+        shown.len() + not_shown,
+        200,
+        "every account shown or counted"
+    );
+    // The largest accounts are the ones shown, largest first.
+    let expected: Vec<String> = (0..shown.len() as u64)
+        .map(|i| format!("{:012}", 100_000_000_000u64 + i))
+        .collect();
+    assert_eq!(shown, expected);
+    let first_left_out = format!(
+        "{:012} (member-{:03}) ({} open)",
+        100_000_000_000u64 + shown.len() as u64,
+        shown.len(),
+        200 - shown.len()
+    );
+    assert!(
+        email.contains(&format!("(the smallest): {first_left_out}, ")),
+        "the largest left out is named first"
+    );
+    assert!(email.contains("  streamwarden report --account ID --since "));
+    assert!(email.find("accounts not shown").unwrap() < email.find("## Account ").unwrap());
+    // Each shown account keeps at least the minimum detail.
+    let rows: usize = email
+        .split("Each table lists at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(rows >= MIN_ROWS, "{rows}");
+
+    let description = https["content"]["description"].as_str().unwrap();
+    assert!(description.chars().count() <= CHATBOT_DESCRIPTION_LIMIT);
+    assert!(description.contains("• `100000000000` (member-000): 200 open"));
+    assert!(description.contains(" more accounts (see `streamwarden report --account ID"));
+    assert!(
+        description.contains("`100000000194`, and 5 more"),
+        "the accounts not audited, five named: {description}"
+    );
+    assert!(email.contains("Accounts:  200 (10 not audited)\n"));
 }

@@ -1,11 +1,13 @@
 //! The plain-text digest, for people reading the e-mail (SNS `email` and `default`) or
 //! a terminal (`streamwarden report --format text`): a summary, then per region the open
 //! findings grouped by fleet and stack, the changes, fleet usage, idle fleets and what
-//! could not be read, in fixed-width columns.
+//! could not be read, in fixed-width columns. An organisation digest puts a heading per
+//! account (ID, name, NOT AUDITED) above its regions, largest account first.
 
 use super::table::{Align, Row, Table};
 use super::view::{
-    RegionView, View, age, hours_range, minute, or_none, packing, percent, resource_label,
+    AccountView, RegionView, View, age, hours_range, minute, or_none, packing, percent,
+    resource_label,
 };
 use crate::finding::Severity;
 use crate::markup::{capitalize, line, one_line, plural};
@@ -22,13 +24,26 @@ pub(super) struct Limits {
     /// The most rows in each table or list of a region.
     pub(super) rows: usize,
     pub(super) level: Level,
+    /// An organisation digest: how many accounts are shown, largest first (the rest
+    /// are named at the top).
+    pub(super) accounts: usize,
 }
 
 impl Limits {
     pub(super) const ALL: Limits = Limits {
         rows: usize::MAX,
         level: Level::All,
+        accounts: usize::MAX,
     };
+
+    /// `rows` per table at `level`, every account shown.
+    pub(super) fn of(rows: usize, level: Level) -> Limits {
+        Limits {
+            rows,
+            level,
+            accounts: usize::MAX,
+        }
+    }
 }
 
 /// The sections a shortened e-mail keeps, from all of them to one line per region.
@@ -47,18 +62,38 @@ impl View<'_> {
     pub(super) fn text(&self, limits: Limits) -> String {
         let d = self.d;
         let mut out = String::new();
-        line(
-            &mut out,
-            format!(
-                "AppStream compliance digest for account {}",
-                one_line(&d.account)
-            ),
-        );
+        if self.org {
+            line(
+                &mut out,
+                format!(
+                    "AppStream compliance digest for the organisation (from account {})",
+                    one_line(&d.account)
+                ),
+            );
+        } else {
+            line(
+                &mut out,
+                format!(
+                    "AppStream compliance digest for account {}",
+                    one_line(&d.account)
+                ),
+            );
+        }
         line(&mut out, format!("Period:    {}", self.period()));
         line(
             &mut out,
             format!("Generated: {} UTC", minute(d.generated_at)),
         );
+        if self.org {
+            line(
+                &mut out,
+                format!(
+                    "Accounts:  {}{}",
+                    self.accounts.len(),
+                    self.not_audited_note()
+                ),
+            );
+        }
         line(
             &mut out,
             format!("Regions:   {}", or_none(&self.region_names().join(", "))),
@@ -93,66 +128,109 @@ impl View<'_> {
             out.push('\n');
             line(&mut out, self.shortened_note(limits));
         }
-        for rv in &self.regions {
-            out.push('\n');
-            let banner = format!("== {} ", one_line(&rv.r.region));
-            let fill = TEXT_WIDTH.saturating_sub(banner.chars().count()).max(2);
-            line(&mut out, format!("{banner}{}", "=".repeat(fill)));
-            if limits.level == Level::Brief {
-                line(&mut out, self.region_brief(rv));
-                continue;
+        if self.org {
+            for account in self.accounts.iter().take(limits.accounts) {
+                self.text_account(&mut out, account, limits);
             }
-            self.text_open(&mut out, rv, limits.rows);
-            if limits.level < Level::NoChanges {
-                self.text_changes(&mut out, rv, limits.rows);
-            } else {
-                out.push('\n');
-                line(
-                    &mut out,
-                    format!(
-                        "Changes in the period: {} (list left out to fit one SNS message).",
-                        Self::changes_phrase(|k| rv.change_count(k))
-                    ),
-                );
+        } else {
+            for rv in &self.regions {
+                self.text_region(&mut out, rv, limits);
             }
-            if limits.level < Level::NoUsage {
-                self.text_usage(&mut out, rv, limits.rows);
-            } else {
-                out.push('\n');
-                line(
-                    &mut out,
-                    format!(
-                        "Fleet usage: {} (table left out to fit one SNS message).",
-                        plural(rv.r.fleets.len(), "fleet", "fleets")
-                    ),
-                );
-            }
-            self.text_idle(&mut out, rv, limits.rows);
-            self.text_errors(&mut out, rv, limits.rows);
         }
+        self.text_footer(&mut out, limits);
+        out
+    }
+
+    /// An organisation digest's account heading, then its regions.
+    fn text_account(&self, out: &mut String, account: &AccountView<'_>, limits: Limits) {
         out.push('\n');
-        line(&mut out, "-".repeat(TEXT_WIDTH));
+        let flag = if account.not_audited {
+            " NOT AUDITED"
+        } else {
+            ""
+        };
+        let banner = format!("## Account {}{flag} ", account.label());
+        let fill = TEXT_WIDTH.saturating_sub(banner.chars().count()).max(2);
+        line(out, format!("{banner}{}", "#".repeat(fill)));
+        line(
+            out,
+            format!(
+                "{}; {} in the period; {}.",
+                capitalize(&plural(account.open, "open finding", "open findings")),
+                plural(account.changes, "change", "changes"),
+                plural(account.regions.len(), "region", "regions"),
+            ),
+        );
+        if account.not_audited {
+            line(
+                out,
+                "Not audited: this account is no longer governed. Its findings stay open as last",
+            );
+            line(out, "  seen until it is governed again.");
+        }
+        for &i in &account.regions {
+            self.text_region(out, &self.regions[i], limits);
+        }
+    }
+
+    fn text_region(&self, out: &mut String, rv: &RegionView<'_>, limits: Limits) {
+        out.push('\n');
+        let banner = format!("== {} ", one_line(&rv.r.region));
+        let fill = TEXT_WIDTH.saturating_sub(banner.chars().count()).max(2);
+        line(out, format!("{banner}{}", "=".repeat(fill)));
+        if limits.level == Level::Brief {
+            line(out, self.region_brief(rv));
+            return;
+        }
+        self.text_open(out, rv, limits.rows);
+        if limits.level < Level::NoChanges {
+            self.text_changes(out, rv, limits.rows);
+        } else {
+            out.push('\n');
+            line(
+                out,
+                format!(
+                    "Changes in the period: {} (list left out to fit one SNS message).",
+                    Self::changes_phrase(|k| rv.change_count(k))
+                ),
+            );
+        }
+        if limits.level < Level::NoUsage {
+            self.text_usage(out, rv, limits.rows);
+        } else {
+            out.push('\n');
+            line(
+                out,
+                format!(
+                    "Fleet usage: {} (table left out to fit one SNS message).",
+                    plural(rv.r.fleets.len(), "fleet", "fleets")
+                ),
+            );
+        }
+        self.text_idle(out, rv, limits.rows);
+        self.text_errors(out, rv, limits.rows);
+    }
+
+    fn text_footer(&self, out: &mut String, limits: Limits) {
+        out.push('\n');
+        line(out, "-".repeat(TEXT_WIDTH));
         if self.fleet_count() > 0 && limits.level < Level::NoUsage {
             line(
-                &mut out,
+                out,
                 "Session-hours: at least–at most (a session's end is known only between two",
             );
             line(
-                &mut out,
+                out,
                 "  recorder runs). Peak: most sessions at once. Packing: average/peak sessions",
             );
             line(
-                &mut out,
+                out,
                 "  per instance of MaxSessionsPerInstance. Headroom: spare capacity at the end",
             );
-            line(&mut out, "  of the period, and its lowest.");
+            line(out, "  of the period, and its lowest.");
         }
-        line(&mut out, "Full digest, with a usage chart per fleet:");
-        line(
-            &mut out,
-            format!("  {} --format html", self.report_command()),
-        );
-        out
+        line(out, "Full digest, with a usage chart per fleet:");
+        line(out, format!("  {} --format html", self.report_command()));
     }
 
     /// What a shortened e-mail left out, said once at the top.
@@ -181,8 +259,38 @@ impl View<'_> {
             format!("\nLeft out: {}.", left_out.join(", "))
         };
         format!(
-            "Shortened to fit one SNS message (256 KB).{rows}{sections}\nFor everything, run:\n  {}",
+            "Shortened to fit one SNS message (256 KB).{rows}{sections}{}\nFor everything, run:\n  {}",
+            self.accounts_left_out(limits.accounts),
             self.report_command()
+        )
+    }
+
+    /// The most accounts left out that the note names one by one.
+    const NAMED_LEFT_OUT: usize = 20;
+
+    /// `\n12 accounts not shown (the smallest): 111 (Name), 222, ... and 2 more; see\n  streamwarden report --account ID ...`,
+    /// when an organisation digest shows fewer than all its accounts.
+    fn accounts_left_out(&self, shown: usize) -> String {
+        if !self.org || shown >= self.accounts.len() {
+            return String::new();
+        }
+        let rest = &self.accounts[shown..];
+        let mut named: Vec<String> = rest
+            .iter()
+            .take(Self::NAMED_LEFT_OUT)
+            .map(|a| {
+                let flag = if a.not_audited { ", not audited" } else { "" };
+                format!("{} ({} open{flag})", a.label(), a.open)
+            })
+            .collect();
+        if rest.len() > Self::NAMED_LEFT_OUT {
+            named.push(format!("and {} more", rest.len() - Self::NAMED_LEFT_OUT));
+        }
+        format!(
+            "\n{} not shown (the smallest): {}.\nFor one of them, run:\n  {}",
+            plural(rest.len(), "account", "accounts"),
+            named.join(", "),
+            self.account_command("ID")
         )
     }
 

@@ -114,17 +114,109 @@ impl<'a> RegionView<'a> {
     }
 }
 
+/// One account of an organisation digest: its sections and how much they hold.
+pub(super) struct AccountView<'a> {
+    pub(super) id: &'a str,
+    /// The account's name on one line, where Organizations gives one.
+    pub(super) name: Option<String>,
+    pub(super) not_audited: bool,
+    /// Indices into [`View::regions`], in the digest's order.
+    pub(super) regions: Vec<usize>,
+    pub(super) open: usize,
+    pub(super) changes: usize,
+}
+
+impl AccountView<'_> {
+    /// `111111111111 (Production)`, or the ID alone.
+    pub(super) fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{} ({name})", one_line(self.id)),
+            None => one_line(self.id),
+        }
+    }
+}
+
 pub(super) struct View<'a> {
     pub(super) d: &'a Digest,
     pub(super) regions: Vec<RegionView<'a>>,
+    /// An organisation digest: sections per account (some section is of another account
+    /// than the digest's own).
+    pub(super) org: bool,
+    /// The accounts, largest first: most open findings, then most changes, then in the
+    /// digest's order. When a rendering must leave accounts out, it keeps a prefix.
+    pub(super) accounts: Vec<AccountView<'a>>,
 }
 
 impl<'a> View<'a> {
     pub(super) fn new(d: &'a Digest) -> Self {
+        let regions: Vec<RegionView<'a>> = d.regions.iter().map(RegionView::new).collect();
+        let mut accounts: Vec<AccountView<'a>> = Vec::new();
+        for (i, r) in d.regions.iter().enumerate() {
+            let at = match accounts.iter().position(|a| a.id == r.account) {
+                Some(at) => at,
+                None => {
+                    accounts.push(AccountView {
+                        id: &r.account,
+                        name: None,
+                        not_audited: false,
+                        regions: Vec::new(),
+                        open: 0,
+                        changes: 0,
+                    });
+                    accounts.len() - 1
+                }
+            };
+            let a = &mut accounts[at];
+            a.regions.push(i);
+            a.open += r.open.len();
+            a.changes += r.changes.len();
+            a.not_audited |= r.not_audited;
+            if a.name.is_none() {
+                a.name = r
+                    .account_name
+                    .as_deref()
+                    .map(one_line)
+                    .filter(|n| !n.is_empty());
+            }
+        }
+        // A stable sort: equals keep the digest's order.
+        accounts.sort_by_key(|a| (Reverse(a.open), Reverse(a.changes)));
         View {
             d,
-            regions: d.regions.iter().map(RegionView::new).collect(),
+            regions,
+            org: d.is_organization(),
+            accounts,
         }
+    }
+
+    pub(super) fn not_audited(&self) -> impl Iterator<Item = &AccountView<'a>> {
+        self.accounts.iter().filter(|a| a.not_audited)
+    }
+
+    /// `3 accounts (1 not audited)`.
+    pub(super) fn accounts_phrase(&self) -> String {
+        format!(
+            "{}{}",
+            plural(self.accounts.len(), "account", "accounts"),
+            self.not_audited_note()
+        )
+    }
+
+    /// ` (1 not audited)`, or nothing when every account was audited.
+    pub(super) fn not_audited_note(&self) -> String {
+        match self.not_audited().count() {
+            0 => String::new(),
+            n => format!(" ({n} not audited)"),
+        }
+    }
+
+    /// The command that prints one account's part of this digest.
+    pub(super) fn account_command(&self, account: &str) -> String {
+        format!(
+            "streamwarden report --account {account} --since {} --until {}",
+            rfc3339(self.d.since),
+            rfc3339(self.d.until)
+        )
     }
 
     pub(super) fn open_count(&self) -> usize {
@@ -201,8 +293,15 @@ impl<'a> View<'a> {
         hours_range(least, most)
     }
 
+    /// Each region once, in the digest's order.
     pub(super) fn region_names(&self) -> Vec<String> {
-        self.d.regions.iter().map(|r| one_line(&r.region)).collect()
+        let mut seen = std::collections::HashSet::new();
+        self.d
+            .regions
+            .iter()
+            .filter(|r| seen.insert(r.region.as_str()))
+            .map(|r| one_line(&r.region))
+            .collect()
     }
 
     /// The command that prints this digest in full.
