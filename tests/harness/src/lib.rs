@@ -15,6 +15,11 @@
 //!   ([`AppStream::sdk_config_as`], [`AppStream::add_accounts`]).
 //! - [`Moto::organization`]: an AWS Organization with member accounts in moto, whose
 //!   ids a test can give the simulator.
+//! - [`LambdaWatch`]: a function's real binary behind `cargo lambda watch`, invoked
+//!   with `cargo lambda invoke` ([`workspace_binary`] builds another binary, such as
+//!   the CLI, for a function's test).
+//! - [`Queue`]: an SQS work queue in moto, what was sent to it, and the SQS event
+//!   Lambda would deliver from it ([`sqs_event`]).
 //! - [`DynamoProxy`]: a fault-injecting proxy in front of moto's DynamoDB, for the
 //!   partial `BatchWriteItem` results and throttling errors moto never produces.
 //!
@@ -34,9 +39,11 @@
 mod appstream;
 pub mod ddb_proxy;
 mod inbox;
+mod lambda;
 mod local_stack;
 mod moto;
 mod organizations;
+mod queue;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -50,8 +57,10 @@ use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 pub use appstream::{AppStream, sample_scenario};
 pub use ddb_proxy::{DynamoProxy, ProxyStats};
 pub use inbox::{Inbox, Notification};
+pub use lambda::{Invocation, LambdaWatch, workspace_binary};
 pub use local_stack::{LocalStack, StackOptions, TABLE, TOPIC};
 pub use moto::Moto;
+pub use queue::{Queue, QueuedMessage, sqs_event, sqs_record};
 pub use table::create_table;
 
 /// The simulator crate, re-exported so tests can build a [`appstream_sim::SimConfig`],

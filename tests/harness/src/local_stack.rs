@@ -5,11 +5,12 @@ use std::process::Command;
 
 use appstream_sim::{Scenario, Sim, SimConfig};
 use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
 use crate::{
-    ACCESS_KEY_ID, AppStream, DynamoProxy, Inbox, Moto, REGION, SECRET_ACCESS_KEY, client_config,
-    create_table,
+    ACCESS_KEY_ID, AppStream, DynamoProxy, Inbox, Moto, Queue, REGION, SECRET_ACCESS_KEY,
+    client_config, create_table,
 };
 
 /// The table name a [`LocalStack`] uses unless told otherwise.
@@ -208,6 +209,42 @@ impl LocalStack {
         }
     }
 
+    /// Creates an SQS queue `name` in moto (a fan-out queue for a function to send to).
+    pub async fn queue(&self, name: &str) -> Queue {
+        Queue::create(&self.sdk_config(), name).await
+    }
+
+    /// Every item of the table (straight from moto), as JSON: strings and numbers as
+    /// JSON strings, maps as objects, lists and sets as arrays, booleans as booleans.
+    ///
+    /// # Panics
+    /// When a Scan fails.
+    pub async fn table_items(&self) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb()
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("LocalStack: Scan {} failed: {e:?}", self.table));
+            items.extend(page.items.unwrap_or_default().iter().map(|item| {
+                Value::Object(
+                    item.iter()
+                        .map(|(k, v)| (k.clone(), attribute_json(v)))
+                        .collect(),
+                )
+            }));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
     /// An SNS client for moto.
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.sdk_config())
@@ -260,5 +297,23 @@ impl LocalStack {
         }
         command.envs(self.env());
         command
+    }
+}
+
+/// A DynamoDB attribute as plain JSON (see [`LocalStack::table_items`]).
+fn attribute_json(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(s) | AttributeValue::N(s) => Value::String(s.clone()),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::M(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), attribute_json(v)))
+                .collect(),
+        ),
+        AttributeValue::L(list) => Value::Array(list.iter().map(attribute_json).collect()),
+        AttributeValue::Ss(list) | AttributeValue::Ns(list) => {
+            Value::Array(list.iter().cloned().map(Value::String).collect())
+        }
+        _ => Value::Null,
     }
 }
