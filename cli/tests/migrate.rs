@@ -66,6 +66,11 @@ async fn an_old_table_is_moved_once_and_read_under_its_account() {
         json["regions"][0]["open"].as_array().map_or(0, Vec::len)
     };
     assert_eq!(open(&run), 0, "old keys are not read");
+    let store = streamwarden::aws::DynamoStore::new(stack.dynamodb(), stack.table());
+    assert!(
+        store.holds_old_layout().await.unwrap(),
+        "the functions refuse it"
+    );
 
     let out = run(&["migrate-table"]);
     assert!(
@@ -79,6 +84,7 @@ async fn an_old_table_is_moved_once_and_read_under_its_account() {
         "{text}"
     );
     assert_eq!(open(&run), 1, "read under the account after the move");
+    assert!(!store.holds_old_layout().await.unwrap());
 
     let again = run(&["migrate-table"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 moved"));

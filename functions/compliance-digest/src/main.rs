@@ -12,6 +12,8 @@ async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let aws = Aws::load().await;
+    // A table of the single-account layout is migrated first (streamwarden migrate-table).
+    aws.store(&config.table).require_account_layout().await?;
     let digest = handler::DigestFunction {
         store: aws.store(&config.table),
         publisher: aws.publisher(&config.topic_arn),

@@ -18,6 +18,8 @@ async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let aws = Aws::load().await;
+    // A table of the single-account layout is migrated first (streamwarden migrate-table).
+    aws.store(&config.table).require_account_layout().await?;
     let mut auditor = FleetAuditor::new(
         aws.inventories(&config.regions),
         aws.store(&config.table),

@@ -8,7 +8,7 @@
 
 use super::store::{DynamoStore, Item, s};
 use crate::org::is_account_id;
-use crate::store::StoreError;
+use crate::store::{StoreError, schema};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 /// The key prefixes whose next segment is the account in the new layout.
@@ -22,6 +22,17 @@ const SCOPED: [&str; 8] = [
     "RECORDER#",
     "CHANGES#",
 ];
+
+/// A table the functions must not run on yet.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error(
+        "table {table} holds findings of the single-account layout (keys without the account): run `streamwarden migrate-table --table {table}` once (docs/organization.md, Upgrading)"
+    )]
+    OldLayout { table: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// What a migration did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +91,41 @@ pub fn migrate_item(item: &Item, account: &str) -> Option<Item> {
 }
 
 impl DynamoStore {
+    /// Whether the table still holds open findings of the single-account layout: a look
+    /// at the first entries of the non-compliance index (one small Query, allowed to
+    /// every function), made at cold start, so the functions refuse to run on an
+    /// un-migrated table instead of opening (and alerting) its findings again under the
+    /// new keys.
+    pub async fn holds_old_layout(&self) -> Result<bool, StoreError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", schema::GSI1_PK)
+            .expression_attribute_values(":pk", s(schema::NONCOMPLIANT))
+            .limit(25)
+            .send()
+            .await
+            .map_err(|e| self.error("Query", e))?;
+        Ok(page.items.unwrap_or_default().iter().any(|item| {
+            item.get("PK")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|pk| qualify(pk, "000000000000").is_some())
+        }))
+    }
+
+    /// Fails when [`Self::holds_old_layout`]: the functions' cold start.
+    pub async fn require_account_layout(&self) -> Result<(), LayoutError> {
+        if self.holds_old_layout().await? {
+            return Err(LayoutError::OldLayout {
+                table: self.table.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Moves every item of the single-account layout to `account`'s keys.
     pub async fn migrate_to_account_layout(&self, account: &str) -> Result<Migrated, StoreError> {
         let mut done = Migrated::default();

@@ -6,6 +6,6 @@ mod migrate;
 mod sessions;
 mod store;
 
-pub use migrate::{Migrated, migrate_item};
+pub use migrate::{LayoutError, Migrated, migrate_item};
 pub use sessions::{BATCH, item_size, write_units};
 pub use store::DynamoStore;
